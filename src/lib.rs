@@ -1,0 +1,11 @@
+//! themata finds the themes in a body of text.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//! [`ingest`] → [`units`] → [`vectorize`] → [`reduce`] → [`cluster`] → [`themes`] →
+//! [`report`] / [`chart`].
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod sparse;
+
+pub use error::{Error, Result};
