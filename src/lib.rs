@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod report;
 pub mod sparse;
 
 pub use error::{Error, Result};

@@ -1,0 +1,210 @@
+//! The in-memory result of a run, exactly as `run.json` stores it.
+//!
+//! Every writer (run.json, assignments.csv, themes.md, report.html) and every chart reads this one
+//! structure, so `themata chart RUN_DIR` can redraw everything from `run.json` alone.
+
+use serde::{Deserialize, Serialize};
+
+/// One complete run: configuration, corpus statistics, themes, units and scores.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunReport {
+    /// themata's version that wrote this report.
+    pub themata_version: String,
+    /// The run's name (its folder name under `out/`).
+    pub name: String,
+    /// The inputs as given on the command line.
+    pub inputs: Vec<String>,
+    /// The full configuration used, as a TOML-compatible JSON value.
+    pub config: serde_json::Value,
+    /// Corpus statistics.
+    pub corpus: CorpusStats,
+    /// One entry per article, in corpus order.
+    pub articles: Vec<ArticleInfo>,
+    /// One entry per theme, ordered by theme id (largest theme first).
+    pub themes: Vec<ThemeInfo>,
+    /// One record per unit, in unit order.
+    pub units: Vec<UnitRecord>,
+    /// Cosine similarity between theme centroids (themes × themes).
+    pub similarity: Vec<Vec<f32>>,
+    /// Agglomerative clustering over the final themes, scipy linkage convention
+    /// (leaves `0..k` are theme ids, merge `i` creates node `k + i`).
+    pub hierarchy: Vec<MergeInfo>,
+    /// How k was chosen.
+    pub k_selection: KSelectionInfo,
+    /// Which 2-D projection `UnitRecord::xy` and `ThemeInfo::xy` use, for chart captions.
+    pub projection: String,
+    /// Quality scores: internal always, external when the corpus has labels.
+    pub scores: Scores,
+    /// Wall time of each stage, in pipeline order.
+    pub timings: Vec<StageTime>,
+    /// Warnings raised during the run (skipped files, lossy decoding…).
+    pub warnings: Vec<String>,
+}
+
+/// Size of the corpus at each stage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CorpusStats {
+    /// Articles kept after ingest.
+    pub articles: usize,
+    /// Units (passages) clustered.
+    pub units: usize,
+    /// Bytes of cleaned article text.
+    pub bytes: usize,
+    /// Lines dropped as boilerplate by cleaning.
+    pub boilerplate_lines_dropped: usize,
+    /// Records skipped with `--skip-bad-records`.
+    pub skipped_records: usize,
+    /// Terms in the vocabulary (columns of the TF-IDF matrix).
+    pub vocabulary: usize,
+    /// Nonzeros in the TF-IDF matrix.
+    pub nnz: usize,
+    /// Dimensions of the LSA space actually used.
+    pub dims: usize,
+}
+
+/// One article: where it came from and how its units spread over the themes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ArticleInfo {
+    /// Stable article id (file stem, or the record's id field).
+    pub id: String,
+    /// Title line, if one was found.
+    pub title: Option<String>,
+    /// Source file (and record, for JSONL/CSV).
+    pub source: String,
+    /// Corpus label, if the input had a label field.
+    pub label: Option<String>,
+    /// Number of units cut from this article.
+    pub units: usize,
+    /// Share of this article's units in each theme, indexed by theme id (sums to 1, or all 0
+    /// when the article has no units).
+    pub mix: Vec<f32>,
+}
+
+/// One theme.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ThemeInfo {
+    /// Theme id, `0..k`.
+    pub id: usize,
+    /// Human-readable label: a named theme from config, or built from the top terms.
+    pub label: String,
+    /// The configured theme name this cluster matched, if any.
+    pub named: Option<String>,
+    /// Number of units in the theme.
+    pub size: usize,
+    /// Top terms by class-based TF-IDF, best first.
+    pub terms: Vec<TermWeight>,
+    /// Unit ids of the most representative units (closest to the centroid), best first.
+    pub representatives: Vec<usize>,
+    /// Mean cosine similarity of the theme's units to its centroid (cohesion).
+    pub cohesion: f32,
+    /// The centroid's position in the 2-D projection.
+    pub xy: [f32; 2],
+    /// Articles the theme runs through: (article index, units of this theme in it), most first.
+    pub articles: Vec<(usize, usize)>,
+}
+
+/// A term and its weight.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TermWeight {
+    /// The term (a word or an n-gram).
+    pub term: String,
+    /// Its class-based TF-IDF weight in the theme.
+    pub weight: f32,
+}
+
+/// One unit (passage) and its assignment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UnitRecord {
+    /// Unit id, `0..units`, in corpus order.
+    pub id: usize,
+    /// Index of the article in [`RunReport::articles`].
+    pub article: usize,
+    /// Position of the unit within its article, from 0.
+    pub ordinal: usize,
+    /// Byte offset of the unit's start in the cleaned article text.
+    pub start: usize,
+    /// Byte offset one past the unit's end in the cleaned article text.
+    pub end: usize,
+    /// The unit's text.
+    pub text: String,
+    /// Theme id.
+    pub theme: usize,
+    /// Cosine similarity to its theme's centroid.
+    pub score: f32,
+    /// Position in the 2-D projection.
+    pub xy: [f32; 2],
+}
+
+/// One merge of the theme hierarchy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MergeInfo {
+    /// Left child node.
+    pub left: usize,
+    /// Right child node.
+    pub right: usize,
+    /// Cosine distance at which the two merge.
+    pub distance: f32,
+    /// Number of themes under the new node.
+    pub size: usize,
+}
+
+/// How k was chosen, with the curve when it was chosen automatically.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct KSelectionInfo {
+    /// `"fixed"` or `"auto"`.
+    pub mode: String,
+    /// The k used.
+    pub chosen: usize,
+    /// Score of each k tried (empty when fixed).
+    pub scores: Vec<KScoreInfo>,
+    /// One sentence explaining the choice, for themes.md.
+    pub reason: String,
+}
+
+/// Scores of one candidate k.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KScoreInfo {
+    /// Number of clusters.
+    pub k: usize,
+    /// Mean silhouette (cosine).
+    pub silhouette: f32,
+    /// k-means inertia.
+    pub inertia: f64,
+}
+
+/// Clustering quality.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Scores {
+    /// Mean silhouette on cosine distance (sampled when units are many).
+    pub silhouette: f32,
+    /// k-means inertia of the final clustering.
+    pub inertia: f64,
+    /// External scores, present when the corpus has labels.
+    pub external: Option<ExternalScores>,
+}
+
+/// Agreement with corpus labels, as scikit-learn defines the measures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExternalScores {
+    /// Normalised mutual information (arithmetic mean).
+    pub nmi: f64,
+    /// Adjusted Rand index.
+    pub ari: f64,
+    /// V-measure.
+    pub v_measure: f64,
+    /// Homogeneity.
+    pub homogeneity: f64,
+    /// Completeness.
+    pub completeness: f64,
+    /// Purity.
+    pub purity: f64,
+}
+
+/// Wall time of one stage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StageTime {
+    /// Stage name (`ingest`, `units`, `vectorize`, `reduce`, `cluster`, `themes`, `report`, `charts`).
+    pub stage: String,
+    /// Seconds.
+    pub seconds: f64,
+}
