@@ -6,7 +6,9 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod ingest;
 pub mod report;
 pub mod sparse;
+pub mod units;
 
 pub use error::{Error, Result};

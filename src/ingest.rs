@@ -1,0 +1,617 @@
+//! Ingest stage: files on disk become a [`Corpus`] of cleaned articles.
+//!
+//! In: paths (folders are walked recursively for the configured extensions; `.jsonl`, `.ndjson`
+//! and their `.gz` forms are JSON Lines; `.csv`/`.tsv` have a header row; anything else is one
+//! article per file). Out: articles in a deterministic order (inputs in the order given, folder
+//! entries sorted by path, records in file order), each with its id, title, source, label and
+//! cleaned text. Unreadable-but-skippable inputs (binary files, bad records with
+//! `skip_bad_records`) become warnings; everything else is an [`Error`] naming the file and record.
+
+pub mod clean;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use clean::{CleanParams, Cleaned, Cleaner};
+
+use crate::error::{Error, Result};
+
+/// How inputs are read, the `[ingest]` table of the config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestParams {
+    /// JSON Lines / CSV field holding the text.
+    pub text_field: String,
+    /// JSON Lines / CSV field holding the article id (`""`: the record number).
+    pub id_field: String,
+    /// JSON Lines / CSV field holding a corpus label for evaluation (`""`: none).
+    pub label_field: String,
+    /// File extensions read as plain-text articles when walking a folder.
+    pub extensions: Vec<String>,
+    /// Clean boilerplate and normalise Unicode (`false` = `--clean none`: text as given).
+    pub clean: bool,
+    /// Reject files that are not valid UTF-8 instead of decoding them lossily.
+    pub strict: bool,
+    /// Skip malformed JSON Lines records and CSV rows (counted in run.json) instead of failing.
+    pub skip_bad_records: bool,
+}
+
+impl Default for IngestParams {
+    fn default() -> Self {
+        IngestParams {
+            text_field: "text".into(),
+            id_field: "id".into(),
+            label_field: String::new(),
+            extensions: vec!["txt".into(), "md".into()],
+            clean: true,
+            strict: false,
+            skip_bad_records: false,
+        }
+    }
+}
+
+/// One article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    /// Stable id: the file stem, or the record's id field.
+    pub id: String,
+    /// Title line, if cleaning found one.
+    pub title: Option<String>,
+    /// Where it came from: the path, plus `:line N` for records.
+    pub source: String,
+    /// Corpus label, when a label field was named and present.
+    pub label: Option<String>,
+    /// Cleaned text (or the raw text with cleaning off); unit spans index into it.
+    pub text: String,
+}
+
+/// All articles of a run, plus what ingest noticed on the way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Corpus {
+    /// Articles in corpus order.
+    pub articles: Vec<Article>,
+    /// Warnings to show the user and store in run.json.
+    pub warnings: Vec<String>,
+    /// Records skipped under `skip_bad_records`.
+    pub skipped_records: usize,
+    /// Non-blank lines dropped as boilerplate.
+    pub dropped_lines: usize,
+}
+
+impl Corpus {
+    /// Bytes of article text.
+    pub fn bytes(&self) -> usize {
+        self.articles.iter().map(|a| a.text.len()).sum()
+    }
+}
+
+/// A source of articles that is not on disk (the embedded seed corpus, tests).
+#[derive(Debug, Clone)]
+pub struct InMemoryFile {
+    /// Name shown as the article's source; its stem becomes the id.
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// The five seed articles, compiled into the binary so `themata run` works anywhere.
+pub fn embedded_seeds() -> Vec<InMemoryFile> {
+    macro_rules! seed {
+        ($f:literal) => {
+            InMemoryFile {
+                name: concat!("seeds/", $f).to_string(),
+                text: include_str!(concat!("../seeds/", $f)).to_string(),
+            }
+        };
+    }
+    vec![
+        seed!("000_515a5261be1ee8fb.txt"),
+        seed!("001_5f2791e1b88189d6.txt"),
+        seed!("002_157757184664cf05.txt"),
+        seed!("003_82ce061cef0351cd.txt"),
+        seed!("004_48f1b47e3995692b.txt"),
+    ]
+}
+
+/// Reads every input into a corpus.
+///
+/// ```no_run
+/// use themata::ingest::{load, CleanParams, IngestParams};
+/// let corpus = load(&["seeds".into()], &IngestParams::default(), &CleanParams::default())?;
+/// assert!(!corpus.articles.is_empty());
+/// # Ok::<(), themata::Error>(())
+/// ```
+pub fn load(inputs: &[PathBuf], params: &IngestParams, clean: &CleanParams) -> Result<Corpus> {
+    let cleaner = Cleaner::new(clean)?;
+    let mut reader = Reader {
+        params,
+        cleaner: &cleaner,
+        corpus: Corpus::default(),
+    };
+    for input in inputs {
+        let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(input, &mut files)?;
+            files.sort();
+            let wanted: Vec<PathBuf> = files.into_iter().filter(|f| reader.wants(f)).collect();
+            if wanted.is_empty() {
+                return Err(Error::Input {
+                    path: input.clone(),
+                    record: None,
+                    message: format!(
+                        "folder holds no readable files (looked for {} recursively)",
+                        describe_extensions(&params.extensions)
+                    ),
+                });
+            }
+            for f in wanted {
+                reader.read_path(&f)?;
+            }
+        } else {
+            reader.read_path(input)?;
+        }
+    }
+    reader.finish(inputs)
+}
+
+/// Builds a corpus from in-memory files (each one article, as a plain-text file would be).
+pub fn load_in_memory(
+    files: &[InMemoryFile],
+    params: &IngestParams,
+    clean: &CleanParams,
+) -> Result<Corpus> {
+    let cleaner = Cleaner::new(clean)?;
+    let mut reader = Reader {
+        params,
+        cleaner: &cleaner,
+        corpus: Corpus::default(),
+    };
+    for f in files {
+        let stem = Path::new(&f.name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| f.name.clone());
+        reader.push(stem, f.name.clone(), None, &f.text);
+    }
+    reader.finish(&[PathBuf::from("seeds")])
+}
+
+fn describe_extensions(exts: &[String]) -> String {
+    exts.iter()
+        .map(|e| format!(".{e}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if ft.is_file() || ft.is_symlink() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Text,
+    JsonLines { gz: bool },
+    Csv { delimiter: u8 },
+}
+
+fn format_of(path: &Path) -> Format {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".jsonl.gz") || name.ends_with(".ndjson.gz") || name.ends_with(".json.gz") {
+        Format::JsonLines { gz: true }
+    } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+        Format::JsonLines { gz: false }
+    } else if name.ends_with(".csv") {
+        Format::Csv { delimiter: b',' }
+    } else if name.ends_with(".tsv") {
+        Format::Csv { delimiter: b'\t' }
+    } else {
+        Format::Text
+    }
+}
+
+struct Reader<'a> {
+    params: &'a IngestParams,
+    cleaner: &'a Cleaner,
+    corpus: Corpus,
+}
+
+impl Reader<'_> {
+    /// Whether a file found while walking a folder is read.
+    fn wants(&self, path: &Path) -> bool {
+        if format_of(path) != Format::Text {
+            return true;
+        }
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        self.params
+            .extensions
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&ext))
+    }
+
+    fn warn(&mut self, msg: String) {
+        log::warn!("{msg}");
+        self.corpus.warnings.push(msg);
+    }
+
+    fn push(&mut self, id: String, source: String, label: Option<String>, raw: &str) {
+        let (text, title) = if self.params.clean {
+            let c = self.cleaner.clean(raw);
+            self.corpus.dropped_lines += c.dropped_lines;
+            (c.text, c.title)
+        } else {
+            (raw.to_string(), None)
+        };
+        self.corpus.articles.push(Article {
+            id,
+            title,
+            source,
+            label,
+            text,
+        });
+    }
+
+    fn read_path(&mut self, path: &Path) -> Result<()> {
+        match format_of(path) {
+            Format::Text => self.read_text_file(path),
+            Format::JsonLines { gz } => self.read_jsonl(path, gz),
+            Format::Csv { delimiter } => self.read_csv(path, delimiter),
+        }
+    }
+
+    fn decode(&mut self, path: &Path, bytes: Vec<u8>) -> Result<String> {
+        match String::from_utf8(bytes) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                if self.params.strict {
+                    return Err(Error::Input {
+                        path: path.into(),
+                        record: Some(format!("byte {at}")),
+                        message: "not valid UTF-8 (--strict)".into(),
+                    });
+                }
+                self.warn(format!(
+                    "{}: not valid UTF-8 at byte {at}; decoded lossily",
+                    path.display()
+                ));
+                Ok(String::from_utf8_lossy(e.as_bytes()).into_owned())
+            }
+        }
+    }
+
+    fn read_text_file(&mut self, path: &Path) -> Result<()> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        if looks_binary(&bytes) {
+            self.warn(format!("{}: binary file skipped", path.display()));
+            return Ok(());
+        }
+        let text = self.decode(path, bytes)?;
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        self.push(id, path.display().to_string(), None, &text);
+        Ok(())
+    }
+
+    fn open(&self, path: &Path, gz: bool) -> Result<Box<dyn BufRead>> {
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(if gz {
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::read::MultiGzDecoder::new(f),
+            ))
+        } else {
+            Box::new(BufReader::with_capacity(1 << 20, f))
+        })
+    }
+
+    fn bad_record(&mut self, path: &Path, record: String, message: String) -> Result<()> {
+        if self.params.skip_bad_records {
+            self.corpus.skipped_records += 1;
+            self.warn(format!("{}: {record}: {message}; skipped", path.display()));
+            Ok(())
+        } else {
+            Err(Error::Input {
+                path: path.into(),
+                record: Some(record),
+                message,
+            })
+        }
+    }
+
+    fn read_jsonl(&mut self, path: &Path, gz: bool) -> Result<()> {
+        let mut input = self.open(path, gz)?;
+        let mut buf = Vec::new();
+        let mut line_no = 0usize;
+        loop {
+            buf.clear();
+            let n = input
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| Error::io(path, e))?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            let record = format!("line {line_no}");
+            let line = match std::str::from_utf8(&buf) {
+                Ok(s) => s.trim(),
+                Err(e) => {
+                    self.bad_record(path, record, format!("not valid UTF-8: {e}"))?;
+                    continue;
+                }
+            };
+            if line.is_empty() {
+                continue;
+            }
+            let value: serde_json::Value = match serde_json::from_str(line) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.bad_record(path, record, format!("malformed JSON: {e}"))?;
+                    continue;
+                }
+            };
+            let Some(obj) = value.as_object() else {
+                self.bad_record(path, record, "record is not a JSON object".into())?;
+                continue;
+            };
+            let field = |name: &str| -> Option<String> {
+                obj.get(name).and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Null => None,
+                    other => Some(other.to_string()),
+                })
+            };
+            let Some(text) = field(&self.params.text_field) else {
+                let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+                self.bad_record(
+                    path,
+                    record,
+                    format!(
+                        "no text field `{}` (fields: {}); name it with --text-field",
+                        self.params.text_field,
+                        keys.join(", ")
+                    ),
+                )?;
+                continue;
+            };
+            let id = (!self.params.id_field.is_empty())
+                .then(|| field(&self.params.id_field))
+                .flatten()
+                .unwrap_or_else(|| line_no.to_string());
+            let label = (!self.params.label_field.is_empty())
+                .then(|| field(&self.params.label_field))
+                .flatten();
+            self.push(id, format!("{}:{line_no}", path.display()), label, &text);
+        }
+        Ok(())
+    }
+
+    fn read_csv(&mut self, path: &Path, delimiter: u8) -> Result<()> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(false)
+            .from_reader(BufReader::with_capacity(1 << 20, file));
+        let headers = rdr
+            .byte_headers()
+            .map_err(|e| Error::Input {
+                path: path.into(),
+                record: Some("header".into()),
+                message: e.to_string(),
+            })?
+            .clone();
+        let col = |name: &str| headers.iter().position(|h| h == name.as_bytes());
+        let Some(text_col) = col(&self.params.text_field) else {
+            let names: Vec<String> = headers
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).into_owned())
+                .collect();
+            return Err(Error::Input {
+                path: path.into(),
+                record: Some("header".into()),
+                message: format!(
+                    "no text column `{}` (columns: {}); name it with --text-field",
+                    self.params.text_field,
+                    names.join(", ")
+                ),
+            });
+        };
+        let id_col = (!self.params.id_field.is_empty())
+            .then(|| col(&self.params.id_field))
+            .flatten();
+        let label_col = (!self.params.label_field.is_empty())
+            .then(|| col(&self.params.label_field))
+            .flatten();
+        let mut rec = csv::ByteRecord::new();
+        let mut row = 0usize;
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    row += 1;
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    self.bad_record(path, format!("row {row} (line {line})"), e.to_string())?;
+                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            row += 1;
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let get =
+                |i: usize| String::from_utf8_lossy(rec.get(i).unwrap_or_default()).into_owned();
+            if std::str::from_utf8(rec.get(text_col).unwrap_or_default()).is_err() {
+                if self.params.strict {
+                    self.bad_record(
+                        path,
+                        format!("row {row} (line {line})"),
+                        "text is not valid UTF-8 (--strict)".into(),
+                    )?;
+                    continue;
+                }
+                self.warn(format!(
+                    "{}: row {row}: text not valid UTF-8; decoded lossily",
+                    path.display()
+                ));
+            }
+            let text = get(text_col);
+            let id = id_col.map(get).unwrap_or_else(|| row.to_string());
+            let label = label_col.map(get);
+            self.push(id, format!("{}:{line}", path.display()), label, &text);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, inputs: &[PathBuf]) -> Result<Corpus> {
+        let before = self.corpus.articles.len();
+        self.corpus.articles.retain(|a| !a.text.trim().is_empty());
+        let empty = before - self.corpus.articles.len();
+        if empty > 0 {
+            let msg = format!("{empty} article(s) empty after cleaning were left out");
+            self.warn(msg);
+        }
+        if self.corpus.articles.is_empty() {
+            let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::EmptyCorpus(format!(
+                "{}: no article text left{} — nothing to analyse",
+                names.join(", "),
+                if before > 0 {
+                    " after cleaning (try --clean none)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        Ok(self.corpus)
+    }
+}
+
+/// A file is binary when its first 8 KiB hold a NUL byte.
+fn looks_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+}
+
+/// Reads all of `r` (helper for callers that want the raw bytes of a gzip stream).
+pub fn read_all(mut r: impl Read, path: &Path) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    r.read_to_end(&mut v).map_err(|e| Error::io(path, e))?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, body: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, body).unwrap();
+        p
+    }
+
+    #[test]
+    fn jsonl_reads_fields_and_names_bad_record() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(
+            d.path(),
+            "c.jsonl",
+            b"{\"id\":\"a\",\"text\":\"hello world\",\"label\":\"x\"}\n{oops\n",
+        );
+        let params = IngestParams {
+            label_field: "label".into(),
+            ..Default::default()
+        };
+        let e = load(&[p.clone()], &params, &CleanParams::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.jsonl") && e.contains("line 2"), "{e}");
+        let params = IngestParams {
+            skip_bad_records: true,
+            ..params
+        };
+        let c = load(&[p], &params, &CleanParams::default()).unwrap();
+        assert_eq!(c.articles.len(), 1);
+        assert_eq!(c.articles[0].label.as_deref(), Some("x"));
+        assert_eq!(c.skipped_records, 1);
+    }
+
+    #[test]
+    fn folder_walk_is_sorted_and_skips_binary() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "b/two.txt",
+            b"Second article text here, long enough.",
+        );
+        write(
+            d.path(),
+            "a/one.md",
+            b"First article text here, long enough.",
+        );
+        write(d.path(), "bin.txt", b"\0\x01\x02");
+        write(d.path(), "skip.pdf", b"nope");
+        let c = load(
+            &[d.path().into()],
+            &IngestParams::default(),
+            &CleanParams::default(),
+        )
+        .unwrap();
+        let ids: Vec<&str> = c.articles.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["one", "two"]);
+        assert!(c.warnings.iter().any(|w| w.contains("bin.txt")));
+    }
+
+    #[test]
+    fn csv_needs_its_text_column() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "c.csv", b"id,body\n1,hello there\n");
+        let e = load(
+            &[p.clone()],
+            &IngestParams::default(),
+            &CleanParams::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("no text column `text`"), "{e}");
+        let params = IngestParams {
+            text_field: "body".into(),
+            ..Default::default()
+        };
+        let c = load(&[p], &params, &CleanParams::default()).unwrap();
+        assert_eq!(c.articles[0].text, "hello there");
+    }
+
+    #[test]
+    fn embedded_seeds_match_the_seeds_folder() {
+        for f in embedded_seeds() {
+            let on_disk =
+                std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&f.name))
+                    .unwrap();
+            assert_eq!(on_disk, f.text, "{}", f.name);
+        }
+    }
+}
