@@ -407,10 +407,10 @@ mod tests {
         assert_eq!(
             u,
             [
-                "One a. Two b.",
-                "Two b. Three c.",
-                "Three c. Four d.",
-                "Four d. Five e."
+                "One aa. Two bb.",
+                "Two bb. Three cc.",
+                "Three cc. Four dd.",
+                "Four dd. Five ee."
             ]
         );
     }
