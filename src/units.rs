@@ -208,7 +208,8 @@ fn words(text: &str, (s, e): (usize, usize)) -> usize {
 }
 
 /// Merges spans with fewer than `min_words` words into a neighbour: a heading-like span (no
-/// sentence punctuation at its end) into the next span, anything else into the previous one.
+/// full stop, exclamation or closing quote at its end; a question counts as a heading) into the
+/// next span, anything else into the previous one.
 fn merge_short(text: &str, spans: Vec<(usize, usize)>, min_words: usize) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
     let mut carry: Option<usize> = None; // start of short spans waiting for the next one
@@ -221,7 +222,7 @@ fn merge_short(text: &str, spans: Vec<(usize, usize)>, min_words: usize) -> Vec<
         }
         let heading = !text[s..e]
             .trim_end()
-            .ends_with(['.', '!', '?', '"', '\'', ')']);
+            .ends_with(['.', '!', '"', '\'', ')']);
         let has_next = i + 1 < spans.len();
         if (heading || out.is_empty()) && has_next {
             carry = Some(start);
