@@ -8,6 +8,7 @@
 pub mod error;
 pub mod ingest;
 pub mod report;
+pub mod rundir;
 pub mod sparse;
 pub mod units;
 

@@ -1,0 +1,150 @@
+//! `themes.md`: the summary a person reads first — each theme with its terms, its best passages
+//! quoted, and the articles it runs through.
+
+use std::fmt::Write;
+
+use super::model::RunReport;
+
+/// Words of a passage quoted before it is cut with an ellipsis.
+const QUOTE_WORDS: usize = 70;
+
+/// An article's display name: its title, else its id.
+pub fn article_name(report: &RunReport, article: usize) -> String {
+    let a = &report.articles[article];
+    a.title.clone().unwrap_or_else(|| a.id.clone())
+}
+
+/// The first `max_words` words of `text` on one line, with an ellipsis when cut.
+pub fn excerpt(text: &str, max_words: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() <= max_words {
+        words.join(" ")
+    } else {
+        format!("{} …", words[..max_words].join(" "))
+    }
+}
+
+fn pct(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
+}
+
+/// Renders `themes.md`.
+pub fn render(report: &RunReport) -> String {
+    let mut s = String::new();
+    let c = &report.corpus;
+    let k = report.themes.len();
+    // Writing into a String cannot fail; the results are ignored deliberately.
+    let _ = writeln!(s, "# Themes — {}\n", report.name);
+    let _ = writeln!(
+        s,
+        "{} articles, {} passages, {} themes. {}\n",
+        c.articles, c.units, k, report.k_selection.reason
+    );
+    let _ = writeln!(s, "| # | Theme | Passages | Top terms |\n|---:|---|---:|---|");
+    for t in &report.themes {
+        let terms: Vec<&str> = t.terms.iter().take(6).map(|w| w.term.as_str()).collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} ({:.0}%) | {} |",
+            t.id + 1,
+            md_escape(&t.label),
+            t.size,
+            pct(t.size, c.units),
+            md_escape(&terms.join(", "))
+        );
+    }
+    for t in &report.themes {
+        let _ = writeln!(s, "\n## {}. {}\n", t.id + 1, md_escape(&t.label));
+        let named = match &t.named {
+            Some(n) if *n == t.label => " Matches the configured theme.".to_string(),
+            Some(n) => format!(" Matches the configured theme “{n}”."),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "{} passages ({:.0}% of the corpus), cohesion {:.2}.{named}\n",
+            t.size,
+            pct(t.size, c.units),
+            t.cohesion
+        );
+        let terms: Vec<String> = t.terms.iter().map(|w| w.term.clone()).collect();
+        let _ = writeln!(s, "**Terms:** {}\n", md_escape(&terms.join(", ")));
+        let runs: Vec<String> = t
+            .articles
+            .iter()
+            .take(8)
+            .map(|&(a, n)| format!("{} ({n})", md_escape(&article_name(report, a))))
+            .collect();
+        let more = t.articles.len().saturating_sub(8);
+        let _ = writeln!(
+            s,
+            "**Runs through:** {}{}\n",
+            runs.join("; "),
+            if more > 0 { format!("; and {more} more articles") } else { String::new() }
+        );
+        let _ = writeln!(s, "**Best passages:**\n");
+        for &u in &t.representatives {
+            let unit = &report.units[u];
+            let _ = writeln!(
+                s,
+                "> {}\n>\n> — *{}*, passage {}\n",
+                md_escape(&excerpt(&unit.text, QUOTE_WORDS)),
+                md_escape(&article_name(report, unit.article)),
+                unit.ordinal + 1
+            );
+        }
+    }
+    if report.articles.len() <= 60 {
+        let _ = writeln!(s, "## Articles\n");
+        let _ = write!(s, "| Article |");
+        for t in &report.themes {
+            let _ = write!(s, " {} |", t.id + 1);
+        }
+        let _ = writeln!(s, "\n|---|{}", "---:|".repeat(k));
+        for (i, a) in report.articles.iter().enumerate() {
+            let _ = write!(s, "| {} |", md_escape(&article_name(report, i)));
+            for share in &a.mix {
+                let _ = write!(s, " {:.0}% |", share * 100.0);
+            }
+            let _ = writeln!(s);
+        }
+        let _ = writeln!(s, "\nColumns are theme numbers; cells are the share of the article's passages in each theme.");
+    }
+    if let Some(x) = &report.scores.external {
+        let _ = writeln!(
+            s,
+            "\n## Agreement with corpus labels\n\nNMI {:.3}, ARI {:.3}, V-measure {:.3}, homogeneity {:.3}, completeness {:.3}, purity {:.3}.",
+            x.nmi, x.ari, x.v_measure, x.homogeneity, x.completeness, x.purity
+        );
+    }
+    let _ = writeln!(s, "\nMean silhouette (cosine): {:.3}.", report.scores.silhouette);
+    s
+}
+
+/// Escapes the characters that would break a Markdown table or start markup.
+fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_cuts_with_ellipsis() {
+        assert_eq!(excerpt("a b  c\nd", 10), "a b c d");
+        assert_eq!(excerpt("a b c d", 2), "a b …");
+    }
+
+    #[test]
+    fn md_escape_protects_tables() {
+        assert_eq!(md_escape("a|b*c"), "a\\|b\\*c");
+    }
+}
