@@ -1,1 +1,66 @@
-fn main() {}
+//! The `themata` binary: parses arguments, calls the library, maps errors to exit codes
+//! (0 success, 2 bad usage or input, 1 internal fault).
+
+use clap::{Parser, Subcommand};
+use themata::cmd;
+
+/// Find the themes in a body of text.
+#[derive(Debug, Parser)]
+#[command(name = "themata", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only errors; no progress bars.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyse a corpus: passages -> TF-IDF -> LSA -> clusters -> named themes, charts, report.
+    Run(cmd::run::RunArgs),
+    /// Write the TF-IDF matrix (Matrix Market) and vocabulary of a corpus.
+    Vectorize(cmd::vectorize::VectorizeCmdArgs),
+    /// Redraw the charts and report page of a run from its run.json.
+    Chart(cmd::chart::ChartArgs),
+    /// Print the quality scores of a run (NMI, ARI, V-measure… when it had labels).
+    Eval(cmd::eval::EvalArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => log::LevelFilter::Error,
+        (false, 0) => log::LevelFilter::Warn,
+        (false, 1) => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    };
+    env_logger::Builder::new()
+        .filter_level(level)
+        .format_timestamp(None)
+        .format_target(false)
+        .init();
+    let result = match &cli.command {
+        Command::Run(a) => cmd::run::run(a, cli.quiet),
+        Command::Vectorize(a) => cmd::vectorize::run(a),
+        Command::Chart(a) => cmd::chart::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("themata: error: {e}");
+        std::process::exit(e.exit_code());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

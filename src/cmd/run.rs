@@ -1,0 +1,194 @@
+//! `themata run`: the batch analysis, from files to a finished run folder.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::vectorize::VectorizeArgs;
+use super::{with_threads, Bars, InputArgs};
+use crate::chart::{self, ChartFormat};
+use crate::cluster::{KChoice, Method};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::pipeline::{analyse, Progress};
+use crate::report::{self, RunReport, StageTime};
+use crate::rundir::RunDir;
+
+/// Arguments of `themata run`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:
+  themata run                                   analyse the seed corpus into out/
+  themata run articles/ --k auto --name week42  a folder of .txt/.md files, k chosen by silhouette
+  themata run news.jsonl.gz --text-field body --label-field label --k 20 --charts none
+  themata run notes.csv --text-field text --unit window --no-guide")]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub vectorize: VectorizeArgs,
+    /// Number of themes, or `auto` to choose by silhouette [config: cluster.k].
+    #[arg(long, value_name = "N|auto")]
+    pub k: Option<KChoice>,
+    /// Which clustering labels the themes [config: cluster.method].
+    #[arg(long, value_enum)]
+    pub method: Option<Method>,
+    /// LSA dimensions, capped by the data [config: reduce.dims].
+    #[arg(long, value_name = "N")]
+    pub dims: Option<usize>,
+    /// k-means restarts, run in parallel, lowest inertia kept [config: cluster.restarts].
+    #[arg(long, value_name = "N")]
+    pub restarts: Option<usize>,
+    /// Ignore the named themes of the config: no guiding, no naming.
+    #[arg(long)]
+    pub no_guide: bool,
+    /// Folder that receives the run folder [config: output.out].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Name of the run folder (default: date, time and corpus name). Never overwritten.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Chart formats: `png,svg`, `png`, `svg` or `none` [config: output.charts].
+    #[arg(long, value_name = "LIST")]
+    pub charts: Option<String>,
+}
+
+impl RunArgs {
+    /// The configuration with every flag applied, validated.
+    pub fn config(&self) -> Result<Config> {
+        let mut c = self.input.config()?;
+        self.vectorize.apply(&mut c.vectorize)?;
+        if let Some(k) = &self.k {
+            c.cluster.k = k.clone();
+        }
+        if let Some(m) = self.method {
+            c.cluster.method = m;
+        }
+        if let Some(d) = self.dims {
+            c.reduce.dims = d;
+        }
+        if let Some(r) = self.restarts {
+            c.cluster.restarts = r;
+        }
+        if self.no_guide {
+            c.themes.guide = false;
+            c.themes.named.clear();
+        }
+        if let Some(o) = &self.out {
+            c.output.out = o.clone();
+        }
+        if let Some(ch) = &self.charts {
+            c.output.charts = parse_charts(ch)?;
+        }
+        c.check().map_err(|e| Error::Config { file: "command line".into(), message: e.to_string() })?;
+        Ok(c)
+    }
+}
+
+/// Parses `--charts`: a comma-separated list of `png`, `svg`, or `none`.
+pub fn parse_charts(s: &str) -> Result<Vec<String>> {
+    if s.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    s.split(',')
+        .map(|f| match f.trim() {
+            f @ ("png" | "svg") => Ok(f.to_string()),
+            other => Err(Error::Usage(format!("--charts: unknown format `{other}` (png, svg or none)"))),
+        })
+        .collect()
+}
+
+/// The chart formats named in the config.
+pub fn chart_formats(names: &[String]) -> Vec<ChartFormat> {
+    names
+        .iter()
+        .filter_map(|n| match n.as_str() {
+            "png" => Some(ChartFormat::Png),
+            "svg" => Some(ChartFormat::Svg),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Default run name: local date and time, then the corpus name.
+fn default_name(args: &RunArgs) -> String {
+    let stamp = chrono::Local::now().format("%Y-%m-%d_%H%M%S");
+    let corpus = args
+        .input
+        .inputs
+        .first()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().split('.').next().unwrap_or("corpus").to_string())
+        .unwrap_or_else(|| "seeds".into());
+    let corpus: String =
+        corpus.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    format!("{stamp}_{corpus}")
+}
+
+/// Writes every output of a finished report into the run folder, timing the report and chart
+/// stages into the report itself.
+pub fn write_outputs(report: &mut RunReport, dir: &RunDir, formats: &[ChartFormat]) -> Result<()> {
+    let t = Instant::now();
+    if !formats.is_empty() {
+        chart::draw_all(report, &dir.path().join("charts"), formats)?;
+    }
+    report.timings.push(StageTime { stage: "charts".into(), seconds: t.elapsed().as_secs_f64() });
+    let t = Instant::now();
+    let html = report::html::render(report, &dir.path().join("charts"))?;
+    dir.write("report.html", html.as_bytes())?;
+    dir.write("assignments.csv", report::to_csv(report)?.as_bytes())?;
+    dir.write("themes.md", report::markdown::render(report).as_bytes())?;
+    report.timings.push(StageTime { stage: "report".into(), seconds: t.elapsed().as_secs_f64() });
+    dir.write("run.json", report::to_json(report)?.as_bytes())?;
+    Ok(())
+}
+
+/// Runs `themata run`.
+pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
+    let config = args.config()?;
+    let explicit = args.name.is_some();
+    let name = args.name.clone().unwrap_or_else(|| default_name(args));
+    let dir = RunDir::create(&config.output.out, &name, explicit)?;
+    super::guard_interrupts(&dir);
+    let bars = Bars::new(quiet);
+    let progress: &dyn Progress = &bars;
+    let mut report = with_threads(config.threads, || {
+        analyse(&args.input.source(), &config, &name, progress)
+    })?;
+    for w in &report.warnings {
+        log::warn!("{w}");
+    }
+    let formats = chart_formats(&config.output.charts);
+    with_threads(config.threads, || write_outputs(&mut report, &dir, &formats))?;
+    let path = dir.commit()?;
+    print_summary(&report, &path);
+    Ok(())
+}
+
+fn print_summary(report: &RunReport, path: &std::path::Path) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let c = &report.corpus;
+    // A closed pipe is not an error: stop printing quietly.
+    let _ = writeln!(
+        out,
+        "{} articles, {} passages, {} themes ({}) -> {}",
+        c.articles,
+        c.units,
+        report.themes.len(),
+        report.k_selection.mode,
+        path.display()
+    );
+    for t in &report.themes {
+        let terms: Vec<&str> = t.terms.iter().take(5).map(|w| w.term.as_str()).collect();
+        let _ = writeln!(out, "  {:>2}. {:<32} {:>5}  {}", t.id + 1, t.label, t.size, terms.join(", "));
+    }
+    let _ = writeln!(out, "silhouette {:.3}", report.scores.silhouette);
+    if let Some(x) = &report.scores.external {
+        let _ = writeln!(
+            out,
+            "NMI {:.3}  ARI {:.3}  V-measure {:.3}  homogeneity {:.3}  completeness {:.3}  purity {:.3}",
+            x.nmi, x.ari, x.v_measure, x.homogeneity, x.completeness, x.purity
+        );
+    }
+}

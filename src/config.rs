@@ -1,0 +1,205 @@
+//! Typed configuration: `config/default.toml`, a user's `--config FILE` over it, then flags.
+//!
+//! Every table is a serde struct with `deny_unknown_fields`, so a misspelt key is an error naming
+//! it; [`Config::check`] then validates every range once, naming the key and what is allowed.
+//! The defaults in `config/default.toml` equal the `Default` impls (a test holds them together),
+//! except the named themes, which exist only in the file because they describe the seed corpus.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::ClusterParams;
+use crate::error::{Error, Result};
+use crate::ingest::{CleanParams, IngestParams};
+use crate::reduce::LsaParams;
+use crate::themes::ThemeParams;
+use crate::units::UnitParams;
+use crate::vectorize::TfidfParams;
+
+/// The default configuration file, compiled in.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// The whole configuration of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Seed of every random draw (k-means++ starts, SVD test vectors, sampling).
+    pub seed: u64,
+    /// Worker threads (0 = one per core). Results do not depend on it.
+    pub threads: usize,
+    /// How inputs are read.
+    pub ingest: IngestParams,
+    /// Boilerplate removal rules.
+    pub clean: CleanParams,
+    /// How articles are cut into units.
+    pub units: UnitParams,
+    /// TF-IDF options (scikit-learn's names).
+    pub vectorize: TfidfParams,
+    /// LSA (truncated SVD) options.
+    pub reduce: LsaParams,
+    /// Clustering options.
+    pub cluster: ClusterParams,
+    /// Theme description and named themes.
+    pub themes: ThemeParams,
+    /// Where and what to write.
+    pub output: OutputParams,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: 42,
+            threads: 0,
+            ingest: IngestParams::default(),
+            clean: CleanParams::default(),
+            units: UnitParams::default(),
+            vectorize: TfidfParams::default(),
+            reduce: LsaParams::default(),
+            cluster: ClusterParams::default(),
+            themes: ThemeParams::default(),
+            output: OutputParams::default(),
+        }
+    }
+}
+
+/// The `[output]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutputParams {
+    /// Folder that receives one sub-folder per run.
+    pub out: PathBuf,
+    /// Chart formats: any of `png`, `svg`; empty for none.
+    pub charts: Vec<String>,
+}
+
+impl Default for OutputParams {
+    fn default() -> Self {
+        OutputParams { out: PathBuf::from("out"), charts: vec!["png".into(), "svg".into()] }
+    }
+}
+
+impl Config {
+    /// The compiled-in `config/default.toml`.
+    pub fn defaults() -> Result<Config> {
+        Self::from_toml_str(DEFAULT_TOML, "config/default.toml")
+    }
+
+    /// Parses a whole configuration from TOML text; `file` names it in errors.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<Config> {
+        let cfg: Config = toml::from_str(text).map_err(|e| config_error(file, text, e))?;
+        cfg.check().map_err(|e| Error::Config { file: file.into(), message: e.to_string() })?;
+        Ok(cfg)
+    }
+
+    /// The defaults with a user's TOML file laid over them: tables merge key by key, and any value
+    /// given (arrays included) replaces the default.
+    pub fn load(user: Option<&Path>) -> Result<Config> {
+        let Some(path) = user else { return Self::defaults() };
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let file = path.display().to_string();
+        let mut base: toml::Table = toml::from_str(DEFAULT_TOML)
+            .map_err(|e| Error::Internal(format!("config/default.toml: {e}")))?;
+        // Parse the user's file on its own first: unknown keys and wrong types are then reported
+        // with its own line numbers.
+        toml::from_str::<Config>(&text).map_err(|e| config_error(&file, &text, e))?;
+        let over: toml::Table = toml::from_str(&text).map_err(|e| config_error(&file, &text, e))?;
+        merge(&mut base, over);
+        let merged = toml::to_string(&base).map_err(|e| Error::Internal(e.to_string()))?;
+        let cfg: Config = toml::from_str(&merged).map_err(|e| config_error(&file, &merged, e))?;
+        cfg.check().map_err(|e| Error::Config { file, message: e.to_string() })?;
+        Ok(cfg)
+    }
+
+    /// Validates every table, naming the key at fault and its allowed range.
+    pub fn check(&self) -> Result<()> {
+        self.units.check()?;
+        self.vectorize.check()?;
+        self.reduce.check()?;
+        self.cluster.check()?;
+        self.themes.check()?;
+        for f in &self.output.charts {
+            if !matches!(f.as_str(), "png" | "svg") {
+                return Err(Error::param("output.charts", format!("`{f}`: allowed are png, svg")));
+            }
+        }
+        if self.threads > 1024 {
+            return Err(Error::param("threads", "must be between 0 (all cores) and 1024"));
+        }
+        Ok(())
+    }
+
+    /// The configuration as TOML text (stored in run.json and printed by `themata config`).
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string_pretty(self).map_err(|e| Error::Internal(format!("config: {e}")))
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// One line: where (line number and the line itself, which names the key) and what is wrong.
+fn config_error(file: &str, text: &str, e: toml::de::Error) -> Error {
+    let what = e.message().replace('\n', " ");
+    let message = match e.span() {
+        Some(span) => {
+            let line_no = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
+            format!("line {line_no} `{line}`: {what}")
+        }
+        None => what,
+    };
+    Error::Config { file: file.into(), message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_toml_equals_default_impls_except_named_themes() {
+        let mut file = Config::defaults().unwrap();
+        assert!(!file.themes.named.is_empty(), "default.toml names the seed corpus's themes");
+        file.themes.named.clear();
+        assert_eq!(file, Config::default());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let e = Config::from_toml_str("[units]\nmin_wrds = 3\n", "x.toml").unwrap_err().to_string();
+        assert!(e.contains("x.toml") && e.contains("min_wrds"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let e = Config::from_toml_str("seed = \"abc\"\n", "x.toml").unwrap_err().to_string();
+        assert!(e.contains("x.toml") && e.contains("seed"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_value_names_key_and_range() {
+        let e = Config::from_toml_str("[units]\nwindow_sentences = 2\nwindow_overlap = 3\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("units.window_overlap"), "{e}");
+    }
+
+    #[test]
+    fn user_file_overlays_defaults() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("c.toml");
+        std::fs::write(&p, "seed = 7\n[units]\nmin_words = 3\n").unwrap();
+        let c = Config::load(Some(&p)).unwrap();
+        assert_eq!(c.seed, 7);
+        assert_eq!(c.units.min_words, 3);
+        assert_eq!(c.units.window_sentences, UnitParams::default().window_sentences);
+    }
+}

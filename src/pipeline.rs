@@ -1,0 +1,278 @@
+//! The whole analysis, stage by stage: ingest → units → vectorize → reduce → cluster → themes,
+//! assembled into a [`RunReport`]. Writing files and drawing charts are left to the caller
+//! (`themata run`, `themata bench`), which times them too.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::cluster;
+use crate::config::Config;
+use crate::error::Result;
+use crate::eval;
+use crate::ingest::{self, Corpus};
+use crate::reduce;
+use crate::report::model::*;
+use crate::themes;
+use crate::units::{self, Units};
+use crate::vectorize;
+
+/// Where the articles come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Files and folders on disk.
+    Paths(Vec<PathBuf>),
+    /// The seed corpus compiled into the binary.
+    EmbeddedSeeds,
+}
+
+impl Source {
+    /// The inputs as the user would name them.
+    pub fn describe(&self) -> Vec<String> {
+        match self {
+            Source::Paths(p) => p.iter().map(|p| p.display().to_string()).collect(),
+            Source::EmbeddedSeeds => vec!["seeds/".into()],
+        }
+    }
+}
+
+/// Receives stage boundaries; the CLI turns them into progress bars, tests ignore them.
+pub trait Progress: Sync {
+    /// A stage starts.
+    fn start(&self, _stage: &str) {}
+    /// A stage ended after `seconds`.
+    fn finish(&self, _stage: &str, _seconds: f64) {}
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Stage timer that records into the report's timings and tells the progress sink.
+struct Stages<'a> {
+    progress: &'a dyn Progress,
+    timings: Vec<StageTime>,
+}
+
+impl Stages<'_> {
+    fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.progress.start(stage);
+        let t = Instant::now();
+        let out = f()?;
+        let seconds = t.elapsed().as_secs_f64();
+        self.progress.finish(stage, seconds);
+        self.timings.push(StageTime { stage: stage.into(), seconds });
+        Ok(out)
+    }
+}
+
+/// Reads the source into a corpus.
+pub fn ingest(source: &Source, config: &Config) -> Result<Corpus> {
+    match source {
+        Source::Paths(paths) => ingest::load(paths, &config.ingest, &config.clean),
+        Source::EmbeddedSeeds => {
+            let dir = PathBuf::from("seeds");
+            if dir.is_dir() {
+                ingest::load(&[dir], &config.ingest, &config.clean)
+            } else {
+                ingest::load_in_memory(&ingest::embedded_seeds(), &config.ingest, &config.clean)
+            }
+        }
+    }
+}
+
+/// Runs every analysis stage and assembles the report (without writing anything).
+///
+/// ```no_run
+/// use themata::config::Config;
+/// use themata::pipeline::{analyse, Quiet, Source};
+/// let report = analyse(&Source::EmbeddedSeeds, &Config::defaults()?, "example", &Quiet)?;
+/// println!("{} themes", report.themes.len());
+/// # Ok::<(), themata::Error>(())
+/// ```
+pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Progress) -> Result<RunReport> {
+    let mut st = Stages { progress, timings: Vec::new() };
+    let corpus = st.time("ingest", || ingest(source, config))?;
+    let units = st.time("units", || units::split(&corpus, &config.units))?;
+    let texts = units.texts(&corpus);
+    let tfidf = st.time("vectorize", || vectorize::fit_transform(&texts, &config.vectorize))?;
+    let lsa = st.time("reduce", || reduce::lsa(&tfidf.matrix, &config.reduce, config.seed))?;
+
+    let use_named = config.themes.guide && !config.themes.named.is_empty();
+    let (clustering, guide) = st.time("cluster", || {
+        let guide = if use_named {
+            Some(themes::guide(&config.themes, &tfidf, &config.vectorize, &lsa)?)
+        } else {
+            None
+        };
+        let init = guide.as_ref().filter(|g| g.vectors.nrows() > 0).map(|g| g.vectors.view());
+        let c = cluster::cluster(lsa.embedding.view(), &config.cluster, init, config.seed)?;
+        Ok((c, guide))
+    })?;
+    let th = st.time("themes", || {
+        themes::describe(
+            &texts,
+            &clustering.labels,
+            lsa.embedding.view(),
+            &tfidf,
+            &config.vectorize,
+            &config.themes,
+            guide.as_ref(),
+        )
+    })?;
+
+    let mut warnings = corpus.warnings.clone();
+    if let Some(g) = &guide {
+        warnings.extend(g.warnings.iter().cloned());
+    }
+    let k = th.themes.len();
+    let centroids = ndarray::Array2::from_shape_vec(
+        (k, lsa.embedding.ncols()),
+        th.themes.iter().flat_map(|t| t.centroid.iter().copied()).collect(),
+    )
+    .map_err(|e| crate::Error::Internal(format!("centroids: {e}")))?;
+    let hierarchy = cluster::hierarchical::theme_hierarchy(centroids.view())
+        .merges
+        .iter()
+        .map(|m| MergeInfo { left: m.left, right: m.right, distance: m.distance, size: m.size })
+        .collect();
+
+    let external = external_scores(&corpus, &units, &th.assignment);
+    let k_selection = k_selection_info(&clustering, k);
+    Ok(RunReport {
+        themata_version: env!("CARGO_PKG_VERSION").into(),
+        name: name.into(),
+        inputs: source.describe(),
+        config: serde_json::to_value(config).map_err(|e| crate::Error::Internal(e.to_string()))?,
+        corpus: CorpusStats {
+            articles: corpus.articles.len(),
+            units: units.len(),
+            bytes: corpus.bytes(),
+            boilerplate_lines_dropped: corpus.dropped_lines,
+            skipped_records: corpus.skipped_records,
+            vocabulary: tfidf.matrix.cols(),
+            nnz: tfidf.matrix.nnz(),
+            dims: lsa.embedding.ncols(),
+        },
+        articles: article_infos(&corpus, &units, &th.assignment, k),
+        themes: th
+            .themes
+            .iter()
+            .enumerate()
+            .map(|(id, t)| ThemeInfo {
+                id,
+                label: t.label.clone(),
+                named: t.named.clone(),
+                size: t.size,
+                terms: t.terms.iter().map(|(term, weight)| TermWeight { term: term.clone(), weight: *weight }).collect(),
+                representatives: t.representatives.clone(),
+                cohesion: t.cohesion,
+                xy: th.themes_xy[id],
+                articles: theme_articles(&units, &th.assignment, id),
+            })
+            .collect(),
+        units: units
+            .units
+            .iter()
+            .enumerate()
+            .map(|(id, u)| UnitRecord {
+                id,
+                article: u.article,
+                ordinal: u.ordinal,
+                start: u.start,
+                end: u.end,
+                text: texts[id].to_string(),
+                theme: th.assignment[id],
+                score: th.scores[id],
+                xy: th.units_xy[id],
+            })
+            .collect(),
+        similarity: th.similarity,
+        hierarchy,
+        k_selection,
+        projection: themes::PROJECTION.into(),
+        scores: Scores { silhouette: clustering.silhouette, inertia: clustering.inertia, external },
+        timings: st.timings,
+        warnings,
+    })
+}
+
+fn article_infos(corpus: &Corpus, units: &Units, assignment: &[usize], k: usize) -> Vec<ArticleInfo> {
+    let mut counts = vec![vec![0usize; k]; corpus.articles.len()];
+    for (u, &t) in units.units.iter().zip(assignment) {
+        counts[u.article][t] += 1;
+    }
+    corpus
+        .articles
+        .iter()
+        .zip(counts)
+        .map(|(a, c)| {
+            let n: usize = c.iter().sum();
+            ArticleInfo {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                source: a.source.clone(),
+                label: a.label.clone(),
+                units: n,
+                mix: c.iter().map(|&x| if n == 0 { 0.0 } else { x as f32 / n as f32 }).collect(),
+            }
+        })
+        .collect()
+}
+
+fn theme_articles(units: &Units, assignment: &[usize], theme: usize) -> Vec<(usize, usize)> {
+    let mut per: std::collections::BTreeMap<usize, usize> = Default::default();
+    for (u, &t) in units.units.iter().zip(assignment) {
+        if t == theme {
+            *per.entry(u.article).or_default() += 1;
+        }
+    }
+    let mut v: Vec<(usize, usize)> = per.into_iter().collect();
+    v.sort_by_key(|&(a, n)| (std::cmp::Reverse(n), a));
+    v
+}
+
+fn external_scores(corpus: &Corpus, units: &Units, assignment: &[usize]) -> Option<ExternalScores> {
+    let labels: Option<Vec<&str>> =
+        units.units.iter().map(|u| corpus.articles[u.article].label.as_deref()).collect();
+    let labels = labels?;
+    let mut ids = std::collections::BTreeMap::new();
+    let truth: Vec<usize> = labels
+        .iter()
+        .map(|l| {
+            let n = ids.len();
+            *ids.entry(*l).or_insert(n)
+        })
+        .collect();
+    Some(eval::external(&truth, assignment))
+}
+
+fn k_selection_info(c: &cluster::Clustering, k: usize) -> KSelectionInfo {
+    match &c.k_selection {
+        Some(sel) => {
+            let best = sel.scores.iter().find(|s| s.k == sel.chosen);
+            KSelectionInfo {
+                mode: "auto".into(),
+                chosen: k,
+                scores: sel
+                    .scores
+                    .iter()
+                    .map(|s| KScoreInfo { k: s.k, silhouette: s.silhouette, inertia: s.inertia })
+                    .collect(),
+                reason: format!(
+                    "k = {} was chosen automatically: it has the highest mean silhouette (cosine){} of the k from {} to {} that were tried.",
+                    sel.chosen,
+                    best.map(|b| format!(", {:.3},", b.silhouette)).unwrap_or_default(),
+                    sel.scores.first().map_or(0, |s| s.k),
+                    sel.scores.last().map_or(0, |s| s.k),
+                ),
+            }
+        }
+        None => KSelectionInfo {
+            mode: "fixed".into(),
+            chosen: k,
+            scores: Vec::new(),
+            reason: format!("k = {k} was set in the configuration."),
+        },
+    }
+}
