@@ -7,5 +7,6 @@
 
 pub mod error;
 pub mod sparse;
+pub mod vectorize;
 
 pub use error::{Error, Result};
