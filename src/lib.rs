@@ -2,14 +2,24 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! [`ingest`] → [`units`] → [`vectorize`] → [`reduce`] → [`cluster`] → [`themes`] →
-//! [`report`] / [`chart`].
+//! [`report`] / [`chart`]. [`pipeline`] runs the stages in order; [`cmd`] holds the
+//! subcommands the binary dispatches to.
 #![deny(missing_docs)]
 
+pub mod chart;
+pub mod cluster;
+pub mod cmd;
+pub mod config;
 pub mod error;
+pub mod eval;
 pub mod ingest;
+pub mod pipeline;
+pub mod reduce;
 pub mod report;
 pub mod rundir;
 pub mod sparse;
+pub mod themes;
 pub mod units;
+pub mod vectorize;
 
 pub use error::{Error, Result};

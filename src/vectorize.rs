@@ -1,0 +1,580 @@
+//! The vectorizer stage: units' text in, a TF-IDF matrix (CSR, one row per unit, one column per
+//! term) and its vocabulary out.
+//!
+//! The semantics are scikit-learn 1.x's `TfidfVectorizer` (and, with [`TfidfParams::hashing`],
+//! its `HashingVectorizer` followed by `TfidfTransformer`), to within f32 rounding: the same
+//! tokens, the same vocabulary in the same (sorted) column order, the same `min_df` / `max_df` /
+//! `max_features` pruning, idf, sublinear tf and row norms. Work is split into chunks of
+//! consecutive documents that are tokenised and counted in parallel, each interning its terms to
+//! `u32` ids; chunk vocabularies are then merged in chunk order and the final columns sorted by
+//! term, so the output is bit-identical whatever the number of threads. Memory is linear in the
+//! number of stored entries; no dense documents × terms array is ever built.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::sparse::Csr;
+use crate::{Error, Result};
+
+mod count;
+pub mod hashing;
+pub mod stop_words;
+mod tokenize;
+
+pub use tokenize::{Analyzer, DEFAULT_TOKEN_PATTERN, is_word_char, scan_words, tokenize};
+
+/// Which stop words to remove. In config files: `"english"`, `"none"`, or a path to a file with
+/// one word per line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(from = "String", into = "String")]
+pub enum StopWords {
+    /// scikit-learn's built-in English list (318 words).
+    English,
+    /// Keep every token (scikit-learn's `stop_words=None`, its default).
+    #[default]
+    None,
+    /// Words read from this file, one per line.
+    File(PathBuf),
+}
+
+impl From<String> for StopWords {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "english" => StopWords::English,
+            "none" => StopWords::None,
+            _ => StopWords::File(PathBuf::from(s)),
+        }
+    }
+}
+
+impl From<StopWords> for String {
+    fn from(s: StopWords) -> Self {
+        match s {
+            StopWords::English => "english".into(),
+            StopWords::None => "none".into(),
+            StopWords::File(p) => p.to_string_lossy().into_owned(),
+        }
+    }
+}
+
+/// The per-row normalisation applied last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Norm {
+    /// Rows scaled to unit Euclidean length (scikit-learn's default).
+    #[default]
+    L2,
+    /// Rows scaled so their absolute values sum to 1.
+    L1,
+    /// No normalisation.
+    None,
+}
+
+/// Parameters of the vectorizer; the defaults are scikit-learn's `TfidfVectorizer` defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TfidfParams {
+    /// Lowercase the text (full Unicode lowercasing, as Python's `str.lower`) before tokenising.
+    pub lowercase: bool,
+    /// The token regex; the default `(?u)\b\w\w+\b` takes runs of two or more word characters.
+    pub token_pattern: String,
+    /// Stop words removed before n-grams are formed.
+    pub stop_words: StopWords,
+    /// Smallest and largest n-gram length, e.g. `[1, 2]` for words and word pairs.
+    pub ngram_range: (usize, usize),
+    /// Drop terms in fewer documents than this: a whole number ≥ 1 is a count, a value in
+    /// `[0, 1)` a fraction of the documents (`1.0` means a count of 1, as in scikit-learn).
+    pub min_df: f64,
+    /// Drop terms in more documents than this: a value in `[0, 1]` is a fraction of the
+    /// documents, a whole number > 1 a count.
+    pub max_df: f64,
+    /// Keep only the terms with the highest total count across the corpus (ties go to the term
+    /// that sorts first).
+    pub max_features: Option<usize>,
+    /// Count each term at most once per document.
+    pub binary: bool,
+    /// Row normalisation.
+    pub norm: Norm,
+    /// Multiply by inverse document frequency.
+    pub use_idf: bool,
+    /// Add one to every document frequency, as if one extra document held every term.
+    pub smooth_idf: bool,
+    /// Use `1 + ln(tf)` instead of `tf`.
+    pub sublinear_tf: bool,
+    /// Stem words (Snowball English) after stop-word removal; not in scikit-learn.
+    pub stem: bool,
+    /// `Some(n)`: hash terms into `n` signed columns (scikit-learn's `HashingVectorizer` with
+    /// `alternate_sign=True`) instead of building a vocabulary; `min_df`, `max_df` and
+    /// `max_features` are then ignored.
+    pub hashing: Option<usize>,
+}
+
+impl Default for TfidfParams {
+    fn default() -> Self {
+        TfidfParams {
+            lowercase: true,
+            token_pattern: DEFAULT_TOKEN_PATTERN.to_owned(),
+            stop_words: StopWords::None,
+            ngram_range: (1, 1),
+            min_df: 1.0,
+            max_df: 1.0,
+            max_features: None,
+            binary: false,
+            norm: Norm::L2,
+            use_idf: true,
+            smooth_idf: true,
+            sublinear_tf: false,
+            stem: false,
+            hashing: None,
+        }
+    }
+}
+
+/// A document-frequency bound resolved against the corpus size.
+#[derive(Debug, Clone, Copy)]
+enum DfBound {
+    Count(f64),
+    Fraction(f64),
+}
+
+impl DfBound {
+    fn docs(self, n_docs: usize) -> f64 {
+        match self {
+            DfBound::Count(c) => c,
+            DfBound::Fraction(f) => f * n_docs as f64,
+        }
+    }
+}
+
+impl TfidfParams {
+    /// Checks every parameter, returning an [`Error::Param`] naming the first bad one and the
+    /// allowed range.
+    pub fn check(&self) -> Result<()> {
+        let (lo, hi) = self.ngram_range;
+        if lo < 1 || lo > hi {
+            return Err(Error::param(
+                "ngram_range",
+                format!("[{lo}, {hi}] is not a range of n-gram lengths; need 1 ≤ min ≤ max"),
+            ));
+        }
+        if hi > 64 {
+            return Err(Error::param(
+                "ngram_range",
+                format!("max n-gram length {hi} is above 64"),
+            ));
+        }
+        if !self.min_df.is_finite()
+            || self.min_df < 0.0
+            || (self.min_df > 1.0 && self.min_df.fract() != 0.0)
+        {
+            return Err(Error::param(
+                "min_df",
+                format!(
+                    "{} is neither a fraction in [0, 1) nor a whole number of documents ≥ 1",
+                    self.min_df
+                ),
+            ));
+        }
+        if !self.max_df.is_finite()
+            || self.max_df < 0.0
+            || (self.max_df > 1.0 && self.max_df.fract() != 0.0)
+        {
+            return Err(Error::param(
+                "max_df",
+                format!(
+                    "{} is neither a fraction in [0, 1] nor a whole number of documents > 1",
+                    self.max_df
+                ),
+            ));
+        }
+        if self.max_features == Some(0) {
+            return Err(Error::param(
+                "max_features",
+                "must be at least 1 (or unset)",
+            ));
+        }
+        if let Some(n) = self.hashing {
+            if n == 0 || n > i32::MAX as usize {
+                return Err(Error::param(
+                    "hashing",
+                    format!("{n} columns is outside the allowed range 1..=2147483647"),
+                ));
+            }
+            if self.sublinear_tf {
+                return Err(Error::param(
+                    "sublinear_tf",
+                    "cannot be combined with `hashing`: signed hashed counts can be negative",
+                ));
+            }
+        }
+        tokenize::compile_pattern(&self.token_pattern)?;
+        Ok(())
+    }
+
+    fn min_df_bound(&self) -> DfBound {
+        // scikit-learn: an int is a count, a float a fraction; 1.0 reaches it as the int 1.
+        if self.min_df >= 1.0 {
+            DfBound::Count(self.min_df)
+        } else {
+            DfBound::Fraction(self.min_df)
+        }
+    }
+
+    fn max_df_bound(&self) -> DfBound {
+        if self.max_df > 1.0 {
+            DfBound::Count(self.max_df)
+        } else {
+            DfBound::Fraction(self.max_df)
+        }
+    }
+}
+
+/// A fitted TF-IDF model and the matrix of the documents it was fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tfidf {
+    /// The TF-IDF values: one row per document, one column per term.
+    pub matrix: Csr,
+    /// The terms, in column order (sorted by byte order, as scikit-learn's
+    /// `get_feature_names_out`); empty in hashing mode.
+    pub vocab: Vec<String>,
+    /// The idf of each column (all ones when `use_idf` is off).
+    pub idf: Vec<f32>,
+    /// The number of documents each column occurs in.
+    pub df: Vec<u32>,
+}
+
+/// scikit-learn's idf: `ln((1 + n) / (1 + df)) + 1` when smoothed, else `ln(n / df) + 1`.
+fn idf_values(df: &[u32], n_docs: usize, params: &TfidfParams) -> Vec<f64> {
+    if !params.use_idf {
+        return vec![1.0; df.len()];
+    }
+    let s = if params.smooth_idf { 1.0 } else { 0.0 };
+    let n = n_docs as f64 + s;
+    df.iter()
+        .map(|&d| (n / (f64::from(d) + s)).ln() + 1.0)
+        .collect()
+}
+
+/// Turns one row of `(column, raw count)` pairs, sorted by column, into TF-IDF values in place
+/// of `out` (f64 for the arithmetic, f32 stored).
+fn weigh_row(
+    row: &[(u32, f64)],
+    idf: &[f64],
+    params: &TfidfParams,
+    out_idx: &mut Vec<u32>,
+    out_val: &mut Vec<f32>,
+) {
+    let start = out_val.len();
+    let mut vals: Vec<f64> = Vec::with_capacity(row.len());
+    for &(c, count) in row {
+        let mut v = if params.binary { 1.0 } else { count };
+        if params.sublinear_tf {
+            v = 1.0 + v.ln();
+        }
+        v *= idf[c as usize];
+        vals.push(v);
+    }
+    let scale = match params.norm {
+        Norm::L2 => vals.iter().map(|v| v * v).sum::<f64>().sqrt(),
+        Norm::L1 => vals.iter().map(|v| v.abs()).sum::<f64>(),
+        Norm::None => 1.0,
+    };
+    let scale = if scale == 0.0 { 1.0 } else { scale };
+    out_idx.extend(row.iter().map(|&(c, _)| c));
+    out_val.extend(vals.iter().map(|v| (v / scale) as f32));
+    debug_assert_eq!(out_val.len() - start, row.len());
+}
+
+/// Assembles per-chunk row blocks (in order) into one CSR matrix.
+fn concat_blocks(blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f32>)>, cols: usize) -> Csr {
+    let nnz: usize = blocks.iter().map(|b| b.1.len()).sum();
+    let rows: usize = blocks.iter().map(|b| b.0.len()).sum();
+    let mut indptr = Vec::with_capacity(rows + 1);
+    indptr.push(0);
+    let mut indices = Vec::with_capacity(nnz);
+    let mut data = Vec::with_capacity(nnz);
+    for (lens, idx, val) in blocks {
+        for l in lens {
+            let last = *indptr.last().expect("indptr starts with 0");
+            indptr.push(last + l);
+        }
+        indices.extend_from_slice(&idx);
+        data.extend_from_slice(&val);
+    }
+    Csr::new(rows, cols, indptr, indices, data)
+}
+
+/// Fits TF-IDF on `docs` and returns the matrix (one row per document) with its vocabulary.
+///
+/// Errors: [`Error::Param`] for bad parameters (see [`TfidfParams::check`]), [`Error::Io`] for an
+/// unreadable stop-word file, [`Error::Usage`] when no term survives (the corpus is empty, holds
+/// only stop words, or `min_df`/`max_df` prune everything).
+///
+/// ```
+/// use themata::vectorize::{fit_transform, TfidfParams};
+/// let t = fit_transform(&["the cat sat", "the dog sat", "a cat"], &TfidfParams::default()).unwrap();
+/// assert_eq!(t.vocab, ["cat", "dog", "sat", "the"]);
+/// assert_eq!(t.matrix.rows(), 3);
+/// ```
+pub fn fit_transform(docs: &[&str], params: &TfidfParams) -> Result<Tfidf> {
+    let analyzer = Analyzer::new(params)?;
+    let chunks = count::count_chunks(docs, &analyzer, params.hashing);
+    match params.hashing {
+        Some(n) => Ok(fit_hashed(docs.len(), chunks, n, params)),
+        None => fit_vocab(docs.len(), chunks, params),
+    }
+}
+
+fn fit_vocab(
+    n_docs: usize,
+    chunks: Vec<count::ChunkCounts>,
+    params: &TfidfParams,
+) -> Result<Tfidf> {
+    let merged = count::merge(&chunks);
+    if merged.df.is_empty() {
+        return Err(Error::Usage(
+            "empty vocabulary: the documents hold no terms (perhaps only stop words)".into(),
+        ));
+    }
+    let max_docs = params.max_df_bound().docs(n_docs);
+    let min_docs = params.min_df_bound().docs(n_docs);
+    if max_docs < min_docs {
+        return Err(Error::param(
+            "max_df",
+            format!(
+                "max_df = {} allows at most {max_docs} documents, fewer than the {min_docs} min_df = {} requires",
+                params.max_df, params.min_df
+            ),
+        ));
+    }
+    // Surviving features with their names, sorted by name (UTF-8 byte order = code point order,
+    // Python's string order).
+    let mut kept: Vec<(String, u32)> = (0..merged.df.len() as u32)
+        .into_par_iter()
+        .filter(|&g| {
+            let d = f64::from(merged.df[g as usize]);
+            d >= min_docs && d <= max_docs
+        })
+        .map(|g| (merged.name(g), g))
+        .collect();
+    kept.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    if let Some(limit) = params.max_features {
+        if kept.len() > limit {
+            // Most frequent by total count; ties by term order (scikit-learn's argsort leaves tie
+            // order unspecified). With `binary` the count is the document frequency, as there.
+            let total = |g: u32| {
+                if params.binary {
+                    u64::from(merged.df[g as usize])
+                } else {
+                    merged.tf[g as usize]
+                }
+            };
+            let mut order: Vec<usize> = (0..kept.len()).collect();
+            order.sort_by(|&a, &b| total(kept[b].1).cmp(&total(kept[a].1)).then(a.cmp(&b)));
+            let mut keep = vec![false; kept.len()];
+            for &i in &order[..limit] {
+                keep[i] = true;
+            }
+            let mut i = 0;
+            kept.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+    }
+    if kept.is_empty() {
+        return Err(Error::Usage(
+            "after pruning, no terms remain; try a lower min_df or a higher max_df".into(),
+        ));
+    }
+    let mut column = vec![u32::MAX; merged.df.len()];
+    for (c, (_, g)) in kept.iter().enumerate() {
+        column[*g as usize] = c as u32;
+    }
+    let df: Vec<u32> = kept.iter().map(|(_, g)| merged.df[*g as usize]).collect();
+    let vocab: Vec<String> = kept.into_iter().map(|(name, _)| name).collect();
+    let idf = idf_values(&df, n_docs, params);
+    let blocks: Vec<_> = chunks
+        .par_iter()
+        .zip(merged.remap.par_iter())
+        .map(|(chunk, remap)| {
+            let local_col: Vec<u32> = remap.iter().map(|&g| column[g as usize]).collect();
+            let mut lens = Vec::with_capacity(chunk.docs());
+            let mut idx = Vec::new();
+            let mut val = Vec::new();
+            let mut row: Vec<(u32, f64)> = Vec::new();
+            for d in 0..chunk.docs() {
+                row.clear();
+                row.extend(chunk.doc(d).iter().filter_map(|&(f, cnt)| {
+                    let c = local_col[f as usize];
+                    (c != u32::MAX).then_some((c, f64::from(cnt)))
+                }));
+                row.sort_unstable_by_key(|e| e.0);
+                weigh_row(&row, &idf, params, &mut idx, &mut val);
+                lens.push(row.len());
+            }
+            (lens, idx, val)
+        })
+        .collect();
+    let matrix = concat_blocks(blocks, vocab.len());
+    debug_assert_eq!(matrix.rows(), n_docs);
+    Ok(Tfidf {
+        matrix,
+        vocab,
+        idf: idf.iter().map(|&v| v as f32).collect(),
+        df,
+    })
+}
+
+/// Sums signed hashed counts per column; entries that cancel to zero are kept (as scipy's
+/// `sum_duplicates` in scikit-learn's `FeatureHasher` keeps them) so they count towards df.
+fn hashed_row(entries: impl Iterator<Item = (u32, f64)>, row: &mut Vec<(u32, f64)>) {
+    row.clear();
+    row.extend(entries);
+    row.sort_by_key(|e| e.0);
+    row.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 += b.1;
+            true
+        } else {
+            false
+        }
+    });
+}
+
+fn fit_hashed(
+    n_docs: usize,
+    chunks: Vec<count::ChunkCounts>,
+    n_cols: usize,
+    params: &TfidfParams,
+) -> Tfidf {
+    // Rows of summed signed counts, chunk by chunk.
+    let rows: Vec<Vec<Vec<(u32, f64)>>> = chunks
+        .par_iter()
+        .map(|chunk| {
+            let hashed = chunk.hashed.as_ref().expect("hashing mode records columns");
+            (0..chunk.docs())
+                .map(|d| {
+                    let mut row = Vec::new();
+                    hashed_row(
+                        chunk.doc(d).iter().map(|&(f, cnt)| {
+                            let (c, s) = hashed[f as usize];
+                            (c, s * f64::from(cnt))
+                        }),
+                        &mut row,
+                    );
+                    row
+                })
+                .collect()
+        })
+        .collect();
+    let mut df = vec![0u32; n_cols];
+    for row in rows.iter().flatten() {
+        for &(c, _) in row {
+            df[c as usize] += 1;
+        }
+    }
+    let idf = idf_values(&df, n_docs, params);
+    let blocks: Vec<_> = rows
+        .par_iter()
+        .map(|chunk_rows| {
+            let mut lens = Vec::with_capacity(chunk_rows.len());
+            let mut idx = Vec::new();
+            let mut val = Vec::new();
+            for row in chunk_rows {
+                weigh_row(row, &idf, params, &mut idx, &mut val);
+                lens.push(row.len());
+            }
+            (lens, idx, val)
+        })
+        .collect();
+    let matrix = concat_blocks(blocks, n_cols);
+    Tfidf {
+        matrix,
+        vocab: Vec::new(),
+        idf: idf.iter().map(|&v| v as f32).collect(),
+        df,
+    }
+}
+
+impl Tfidf {
+    /// Writes `matrix.mtx` (Matrix Market coordinate) and `vocab.txt` (one term per line, in
+    /// column order) into `dir`, creating it if needed.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        use std::io::Write;
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let mtx = dir.join("matrix.mtx");
+        let file = std::fs::File::create(&mtx).map_err(|e| Error::io(&mtx, e))?;
+        let mut w = std::io::BufWriter::new(file);
+        self.matrix
+            .write_matrix_market(&mut w)
+            .and_then(|_| w.flush())
+            .map_err(|e| Error::io(&mtx, e))?;
+        let voc = dir.join("vocab.txt");
+        let file = std::fs::File::create(&voc).map_err(|e| Error::io(&voc, e))?;
+        let mut w = std::io::BufWriter::new(file);
+        self.vocab
+            .iter()
+            .try_for_each(|t| writeln!(w, "{t}"))
+            .and_then(|_| w.flush())
+            .map_err(|e| Error::io(&voc, e))?;
+        Ok(())
+    }
+
+    /// Projects new documents (e.g. a theme's seed terms) onto the fitted columns with the fitted
+    /// idf; terms outside the vocabulary are ignored. `params` must be the ones used to fit.
+    pub fn transform(&self, docs: &[&str], params: &TfidfParams) -> Result<Csr> {
+        let analyzer = Analyzer::new(params)?;
+        let n_cols = self.matrix.cols();
+        let expected = params.hashing.unwrap_or(self.vocab.len());
+        if expected != n_cols || self.df.len() != n_cols {
+            return Err(Error::param(
+                "hashing",
+                format!(
+                    "does not match the fitted model ({n_cols} columns); pass the params used to fit"
+                ),
+            ));
+        }
+        // Recomputing idf from df in f64 keeps projected values as exact as the fitted ones.
+        let idf = idf_values(&self.df, self.matrix.rows(), params);
+        let blocks: Vec<_> = docs
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut lens = Vec::with_capacity(chunk.len());
+                let mut idx = Vec::new();
+                let mut val = Vec::new();
+                let mut row = Vec::new();
+                for doc in chunk {
+                    let terms = analyzer.terms(doc);
+                    match params.hashing {
+                        Some(n) => hashed_row(
+                            terms
+                                .iter()
+                                .map(|t| hashing::column_and_sign(t, n))
+                                .map(|(c, s)| (c, s)),
+                            &mut row,
+                        ),
+                        None => {
+                            let mut counts: FxHashMap<u32, f64> = FxHashMap::default();
+                            for t in &terms {
+                                if let Ok(c) = self.vocab.binary_search_by(|v| v.as_str().cmp(t)) {
+                                    *counts.entry(c as u32).or_insert(0.0) += 1.0;
+                                }
+                            }
+                            row.clear();
+                            row.extend(counts);
+                            row.sort_unstable_by_key(|e| e.0);
+                        }
+                    }
+                    weigh_row(&row, &idf, params, &mut idx, &mut val);
+                    lens.push(row.len());
+                }
+                (lens, idx, val)
+            })
+            .collect();
+        Ok(concat_blocks(blocks, n_cols))
+    }
+}

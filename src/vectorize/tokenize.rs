@@ -1,0 +1,423 @@
+//! Text to terms: lowercasing, the token pattern, stop words, stemming and word n-grams, exactly in
+//! the order scikit-learn's `TfidfVectorizer` analyzer applies them.
+//!
+//! One document's text goes in; its terms come out (unigrams first, then bigrams, and so on, as
+//! `_word_ngrams` lists them). The default token pattern `(?u)\b\w\w+\b` is matched by a
+//! hand-written scanner rather than the `regex` crate, for speed and because Python's `\w` in
+//! str patterns is `str.isalnum()` or `_` (Unicode general categories `L*` and `N*`, plus `_`),
+//! which is narrower than the `regex` crate's `\w` (that one also counts marks and all connector
+//! punctuation). Any other pattern goes to the `regex` crate, with scikit-learn's rule that a
+//! pattern with one capture group yields the group.
+
+use std::borrow::Cow;
+
+use regex::Regex;
+use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashSet;
+use unicode_general_category::{GeneralCategory, get_general_category};
+
+use super::stop_words;
+use super::{StopWords, TfidfParams};
+use crate::{Error, Result};
+
+/// scikit-learn's default `token_pattern`.
+pub const DEFAULT_TOKEN_PATTERN: &str = r"(?u)\b\w\w+\b";
+
+/// `ASCII_WORD[b]` is true when the ASCII byte `b` is a Python `\w` character.
+static ASCII_WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
+/// Whether `c` is a word character for Python's `re` in str mode: `c.isalnum() or c == '_'`.
+///
+/// CPython's `isalnum` is `isalpha` (categories Lu, Ll, Lt, Lm, Lo) or `isdecimal`/`isdigit`/
+/// `isnumeric`; over all of Unicode the latter three select exactly Nd, Nl and No (checked
+/// exhaustively against Python 3.11 when this was written), so the test is "L* or N* or `_`".
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return ASCII_WORD[c as usize];
+    }
+    use GeneralCategory::*;
+    matches!(
+        get_general_category(c),
+        UppercaseLetter
+            | LowercaseLetter
+            | TitlecaseLetter
+            | ModifierLetter
+            | OtherLetter
+            | DecimalNumber
+            | LetterNumber
+            | OtherNumber
+    )
+}
+
+/// Calls `f` with every maximal run of two or more word characters in `text`: the matches of
+/// `(?u)\b\w\w+\b`, in order.
+#[inline]
+pub fn scan_words<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut i = 0;
+    // Start byte of the current run and its length in characters (0 = not in a run).
+    let mut start = 0;
+    let mut run = 0usize;
+    while i < n {
+        let b = bytes[i];
+        let (word, len) = if b < 0x80 {
+            (ASCII_WORD[b as usize], 1)
+        } else {
+            // `i` is always on a char boundary: we only ever step by whole characters.
+            match text[i..].chars().next() {
+                Some(c) => (is_word_char(c), c.len_utf8()),
+                None => break,
+            }
+        };
+        if word {
+            if run == 0 {
+                start = i;
+            }
+            run += 1;
+        } else {
+            if run >= 2 {
+                f(&text[start..i]);
+            }
+            run = 0;
+        }
+        i += len;
+    }
+    if run >= 2 {
+        f(&text[start..n]);
+    }
+}
+
+/// How tokens are cut out of (lowercased) text.
+#[derive(Debug, Clone)]
+enum Tokenizer {
+    /// The default pattern, by [`scan_words`].
+    Words,
+    /// Any other pattern; `group` when it has one capture group, whose text is the token.
+    Regex { re: Regex, group: bool },
+}
+
+/// The stop-word set in use.
+#[derive(Debug, Clone)]
+enum StopSet {
+    None,
+    English,
+    Custom(FxHashSet<String>),
+}
+
+/// A prepared analyzer: the compiled token pattern, the stop-word set and the stemmer, built once
+/// from [`TfidfParams`] and then applied to any number of documents (it is `Sync`).
+#[derive(Clone)]
+pub struct Analyzer {
+    tokenizer: Tokenizer,
+    lowercase: bool,
+    stop: StopSet,
+    stemmer: Option<std::sync::Arc<Stemmer>>,
+    ngram_range: (usize, usize),
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("tokenizer", &self.tokenizer)
+            .field("lowercase", &self.lowercase)
+            .field("stop", &self.stop)
+            .field("stem", &self.stemmer.is_some())
+            .field("ngram_range", &self.ngram_range)
+            .finish()
+    }
+}
+
+/// Compiles a non-default token pattern, checking scikit-learn's rule of at most one capture group.
+pub(crate) fn compile_pattern(pattern: &str) -> Result<Option<(Regex, bool)>> {
+    if pattern == DEFAULT_TOKEN_PATTERN || pattern == r"\b\w\w+\b" {
+        return Ok(None);
+    }
+    let re = Regex::new(pattern).map_err(|e| {
+        Error::param(
+            "token_pattern",
+            format!("not a valid regular expression: {e}"),
+        )
+    })?;
+    let groups = re.captures_len() - 1;
+    if groups > 1 {
+        return Err(Error::param(
+            "token_pattern",
+            format!("has {groups} capture groups; at most 1 is allowed (its text is the token)"),
+        ));
+    }
+    Ok(Some((re, groups == 1)))
+}
+
+impl Analyzer {
+    /// Builds the analyzer for `params`: compiles the token pattern and loads the stop words (a
+    /// stop-word file is read here: one word per line, surrounding whitespace and blank lines
+    /// ignored, words taken as written, not lowercased, as scikit-learn takes a list).
+    pub fn new(params: &TfidfParams) -> Result<Self> {
+        params.check()?;
+        let tokenizer = match compile_pattern(&params.token_pattern)? {
+            None => Tokenizer::Words,
+            Some((re, group)) => Tokenizer::Regex { re, group },
+        };
+        let stop = match &params.stop_words {
+            StopWords::None => StopSet::None,
+            StopWords::English => StopSet::English,
+            StopWords::File(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                StopSet::Custom(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            }
+        };
+        Ok(Analyzer {
+            tokenizer,
+            lowercase: params.lowercase,
+            stop,
+            stemmer: params
+                .stem
+                .then(|| std::sync::Arc::new(Stemmer::create(Algorithm::English))),
+            ngram_range: params.ngram_range,
+        })
+    }
+
+    /// The `(min_n, max_n)` n-gram range.
+    pub fn ngram_range(&self) -> (usize, usize) {
+        self.ngram_range
+    }
+
+    /// Calls `f` with each token of `text` after lowercasing and the token pattern, before stop
+    /// words and stemming.
+    pub fn for_each_token(&self, text: &str, f: &mut dyn FnMut(&str)) {
+        match &self.tokenizer {
+            Tokenizer::Words if !self.lowercase => scan_words(text, |t| f(t)),
+            // ASCII lowercasing never moves a word boundary, so an ASCII document is scanned as
+            // is and only tokens with capitals are copied.
+            Tokenizer::Words if text.is_ascii() => {
+                let mut buf = String::new();
+                scan_words(text, |t| {
+                    if t.bytes().any(|b| b.is_ascii_uppercase()) {
+                        buf.clear();
+                        buf.push_str(t);
+                        buf.make_ascii_lowercase();
+                        f(&buf);
+                    } else {
+                        f(t);
+                    }
+                });
+            }
+            // Full Unicode lowercasing can change characters' categories and count (`İ` becomes
+            // `i` + a combining dot, which is not `\w`), so it must happen before scanning, as
+            // in scikit-learn.
+            Tokenizer::Words => {
+                let lower = text.to_lowercase();
+                scan_words(&lower, |t| f(t));
+            }
+            Tokenizer::Regex { re, group } => {
+                let text: Cow<'_, str> = if self.lowercase {
+                    Cow::Owned(text.to_lowercase())
+                } else {
+                    Cow::Borrowed(text)
+                };
+                if *group {
+                    // Python's findall gives "" for a group that did not take part in the match.
+                    for caps in re.captures_iter(&text) {
+                        f(caps.get(1).map_or("", |m| m.as_str()));
+                    }
+                } else {
+                    for m in re.find_iter(&text) {
+                        f(m.as_str());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `token` is a stop word.
+    #[inline]
+    pub fn is_stop_word(&self, token: &str) -> bool {
+        match &self.stop {
+            StopSet::None => false,
+            StopSet::English => stop_words::ENGLISH.binary_search(&token).is_ok(),
+            StopSet::Custom(set) => set.contains(token),
+        }
+    }
+
+    /// `token` stemmed when stemming is on, else unchanged.
+    #[inline]
+    pub fn stem<'a>(&self, token: &'a str) -> Cow<'a, str> {
+        match &self.stemmer {
+            Some(s) => s.stem(token),
+            None => Cow::Borrowed(token),
+        }
+    }
+
+    /// Whether stemming is on.
+    pub fn stems(&self) -> bool {
+        self.stemmer.is_some()
+    }
+
+    /// The words of `text`: tokens with stop words removed, then stemmed.
+    pub fn words(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.for_each_token(text, &mut |t| {
+            if !self.is_stop_word(t) {
+                out.push(self.stem(t).into_owned());
+            }
+        });
+        out
+    }
+
+    /// The terms of `text` in scikit-learn's order: all unigrams, then all bigrams, and so on up to
+    /// `max_n` (only those within the n-gram range), n-grams joined with one space.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        let words = self.words(text);
+        let (min_n, max_n) = self.ngram_range;
+        if min_n == 1 && max_n == 1 {
+            return words;
+        }
+        let mut out = Vec::new();
+        for n in min_n..=max_n.min(words.len()) {
+            for w in words.windows(n) {
+                out.push(w.join(" "));
+            }
+        }
+        out
+    }
+}
+
+/// The terms of one document under `params` (after lowercasing, the token pattern, stop words,
+/// stemming and n-grams), in scikit-learn's order.
+///
+/// Builds an [`Analyzer`] on every call; to analyze many documents build one and call
+/// [`Analyzer::terms`].
+///
+/// ```
+/// use themata::vectorize::{tokenize, TfidfParams, StopWords};
+/// let params = TfidfParams { stop_words: StopWords::English, ngram_range: (1, 2), ..Default::default() };
+/// assert_eq!(tokenize("The Cat sat on the mat", &params).unwrap(),
+///            ["cat", "sat", "mat", "cat sat", "sat mat"]);
+/// ```
+pub fn tokenize(text: &str, params: &TfidfParams) -> Result<Vec<String>> {
+    Ok(Analyzer::new(params)?.terms(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Vec<&str> {
+        let mut v = Vec::new();
+        scan_words(text, |t| v.push(t));
+        v
+    }
+
+    fn toks(text: &str) -> Vec<String> {
+        tokenize(text, &TfidfParams::default()).unwrap()
+    }
+
+    #[test]
+    fn scanner_takes_runs_of_two_or_more_word_chars() {
+        assert_eq!(
+            scan("a bc d_e f1 -- x9y __ é"),
+            ["bc", "d_e", "f1", "x9y", "__"]
+        );
+        assert_eq!(scan(""), Vec::<&str>::new());
+        assert_eq!(scan("ab"), ["ab"]);
+        assert_eq!(scan("it's e-mail"), ["it", "mail"]);
+    }
+
+    #[test]
+    fn scanner_uses_python_word_chars_not_regex_crate_ones() {
+        // Combining acute (Mn) breaks a word in Python's `\w`, unlike the regex crate's `\w`.
+        assert_eq!(scan("cafe\u{301}s"), ["cafe"]);
+        // Letters of other scripts, letter numbers and other numbers are word characters.
+        assert_eq!(
+            scan("naïve Ελλάδα 東京 Ⅻⅻ ½¾ ٣٤"),
+            ["naïve", "Ελλάδα", "東京", "Ⅻⅻ", "½¾", "٣٤"]
+        );
+        // Connector punctuation other than `_` (U+203F) is not, nor are symbols.
+        assert_eq!(scan("ab\u{203f}cd x€y"), ["ab", "cd"]);
+    }
+
+    #[test]
+    fn lowercasing_happens_before_tokenising() {
+        // `İ` lowercases to `i` + U+0307 (a mark), which splits the word, as in Python.
+        assert_eq!(toks("İstanbul"), ["stanbul"]);
+        assert_eq!(toks("ΑΣ ΣΑΣ"), ["ας", "σας"]);
+        assert_eq!(toks("Hello WORLD"), ["hello", "world"]);
+        let keep = TfidfParams {
+            lowercase: false,
+            ..Default::default()
+        };
+        assert_eq!(tokenize("Hello WORLD", &keep).unwrap(), ["Hello", "WORLD"]);
+    }
+
+    #[test]
+    fn stop_words_go_before_ngrams() {
+        let p = TfidfParams {
+            stop_words: StopWords::English,
+            ngram_range: (2, 3),
+            ..Default::default()
+        };
+        assert_eq!(
+            tokenize("cats and dogs ate", &p).unwrap(),
+            ["cats dogs", "dogs ate", "cats dogs ate"]
+        );
+    }
+
+    #[test]
+    fn stemming_follows_stop_words() {
+        let p = TfidfParams {
+            stem: true,
+            stop_words: StopWords::English,
+            ..Default::default()
+        };
+        assert_eq!(
+            tokenize("running runners are running", &p).unwrap(),
+            ["run", "runner", "run"]
+        );
+    }
+
+    #[test]
+    fn custom_pattern_with_group_yields_the_group() {
+        let p = TfidfParams {
+            token_pattern: r"#(\w+)".into(),
+            ..Default::default()
+        };
+        assert_eq!(tokenize("a #Tag and #x", &p).unwrap(), ["tag", "x"]);
+        let p = TfidfParams {
+            token_pattern: r"\S+".into(),
+            ..Default::default()
+        };
+        assert_eq!(tokenize("a b-c", &p).unwrap(), ["a", "b-c"]);
+    }
+
+    #[test]
+    fn pattern_with_two_groups_is_rejected() {
+        let p = TfidfParams {
+            token_pattern: r"(a)(b)".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            Analyzer::new(&p),
+            Err(Error::Param {
+                name: "token_pattern",
+                ..
+            })
+        ));
+    }
+}
