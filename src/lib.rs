@@ -7,5 +7,8 @@
 
 pub mod error;
 pub mod sparse;
+pub mod reduce;
+pub mod cluster;
+pub mod eval;
 
 pub use error::{Error, Result};
