@@ -1,0 +1,425 @@
+//! Latent semantic analysis: the stage between [`crate::sparse`] TF-IDF and [`crate::cluster`].
+//!
+//! In goes a sparse units × vocabulary [`Csr`] matrix; out comes an [`Lsa`]: a dense units × `d`
+//! embedding whose rows are L2-normalised (so cosine similarity is a dot product), and the
+//! `d` × vocabulary components that project new rows into the same space. The truncated SVD is the
+//! randomized range finder of Halko, Martinsson and Tropp (2011) with oversampling and power
+//! iterations, as scikit-learn's `TruncatedSVD(algorithm="randomized")` does it; the matrix stays
+//! sparse throughout. Every dense reduction is summed over fixed row chunks in a fixed order, so
+//! the result for a seed is the same whatever the number of rayon threads.
+
+use ndarray::{Array2, ArrayView2, Axis, s};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::sparse::Csr;
+
+/// Rows per chunk in the chunked dense products; fixed so sums never depend on the thread count.
+pub(crate) const ROW_CHUNK: usize = 2048;
+
+/// Parameters of [`lsa`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LsaParams {
+    /// Number of latent dimensions kept (capped at `min(rows, cols) - 1`, at least 1).
+    pub dims: usize,
+    /// Extra random directions sampled beyond `dims` to sharpen the range estimate.
+    pub oversample: usize,
+    /// Power iterations (each multiplies by `X` and `Xᵀ` once, then re-orthonormalises).
+    pub power_iters: usize,
+}
+
+impl Default for LsaParams {
+    fn default() -> Self {
+        // scikit-learn's TruncatedSVD: n_oversamples = 10, n_iter = 5.
+        LsaParams { dims: 100, oversample: 10, power_iters: 5 }
+    }
+}
+
+impl LsaParams {
+    /// Checks the parameters, naming the first one out of range.
+    pub fn check(&self) -> Result<()> {
+        if self.dims == 0 {
+            return Err(Error::param("dims", "must be at least 1"));
+        }
+        if self.dims > 10_000 {
+            return Err(Error::param("dims", format!("must be at most 10000, got {}", self.dims)));
+        }
+        if self.oversample > 1_000 {
+            return Err(Error::param("oversample", "must be at most 1000"));
+        }
+        if self.power_iters > 50 {
+            return Err(Error::param("power_iters", "must be at most 50"));
+        }
+        Ok(())
+    }
+}
+
+/// The result of [`lsa`]: a normalised embedding of the rows and the map that produced it.
+#[derive(Debug, Clone)]
+pub struct Lsa {
+    /// Rows × d embedding, each row L2-normalised (rows that were all zero stay zero).
+    pub embedding: Array2<f32>,
+    /// d × cols right singular vectors (sign-fixed: the largest-magnitude entry of each is positive).
+    pub components: Array2<f32>,
+    /// The d largest singular values, in decreasing order.
+    pub singular_values: Vec<f32>,
+    /// Share of the total column variance of the input explained by each dimension.
+    pub explained_variance_ratio: Vec<f32>,
+}
+
+impl Lsa {
+    /// Number of latent dimensions.
+    pub fn dims(&self) -> usize {
+        self.components.nrows()
+    }
+
+    /// Projects new rows (same vocabulary) into the same normalised space as [`Lsa::embedding`].
+    ///
+    /// # Panics
+    /// Panics if `x` does not have as many columns as the matrix the LSA was fitted on.
+    pub fn project(&self, x: &Csr) -> Array2<f32> {
+        let mut e = x.dot_dense(self.components.t());
+        normalize_rows(&mut e);
+        e
+    }
+}
+
+/// Fits a rank-`dims` LSA of `x` with a randomized truncated SVD seeded by `seed`.
+///
+/// ```
+/// use themata::sparse::Csr;
+/// use themata::reduce::{lsa, LsaParams};
+/// let x = Csr::new(3, 3, vec![0, 2, 3, 5], vec![0, 1, 1, 0, 2], vec![1.0, 2.0, 1.0, 3.0, 1.0]);
+/// let fit = lsa(&x, &LsaParams { dims: 2, ..LsaParams::default() }, 7).unwrap();
+/// assert_eq!(fit.embedding.dim(), (3, 2));
+/// ```
+pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
+    params.check()?;
+    let (n, m) = (x.rows(), x.cols());
+    if n == 0 || m == 0 || x.nnz() == 0 {
+        return Err(Error::Usage(format!(
+            "LSA needs a non-empty matrix, got {n} rows × {m} columns with {} non-zeros",
+            x.nnz()
+        )));
+    }
+    let d = params.dims.min(n.min(m).saturating_sub(1)).max(1);
+    let l = (d + params.oversample).min(n.min(m)).max(d);
+    let xt = x.transpose();
+
+    // Range finder: Q spans (approximately) the top-l left singular space of X.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut omega = Array2::<f32>::zeros((m, l));
+    omega.iter_mut().for_each(|v| *v = standard_normal(&mut rng));
+    let mut q = omega;
+    for _ in 0..params.power_iters {
+        let y = x.dot_dense(q.view());
+        let y = orthonormalize(y, false)?;
+        let z = xt.dot_dense(y.view());
+        q = orthonormalize(z, false)?;
+    }
+    let y = x.dot_dense(q.view());
+    let q = orthonormalize(y, true)?; // n × l, orthonormal columns
+
+    // Bᵀ = Xᵀ Q (m × l). Its thin SVD Bᵀ = W S Vᵀ comes from the small l × l eigenproblem of
+    // BBᵀ in f64; the right singular vectors of X are the columns of W = Bᵀ V S⁻¹.
+    let bt = xt.dot_dense(q.view());
+    let g = gram(bt.view());
+    let (evals, evecs) = symmetric_eigen(&g)?;
+    // Eigenvalues come in increasing order: walk from the end.
+    let mut singular_values = Vec::with_capacity(d);
+    let mut v_top = Array2::<f32>::zeros((l, d));
+    for j in 0..d {
+        let src = l - 1 - j;
+        let s2 = evals[src].max(0.0);
+        let sv = s2.sqrt();
+        singular_values.push(sv as f32);
+        let inv = if sv > 0.0 { 1.0 / sv } else { 0.0 };
+        for i in 0..l {
+            v_top[(i, j)] = (evecs[(i, src)] * inv) as f32;
+        }
+    }
+    let w = matmul_rows(bt.view(), v_top.view()); // m × d
+    let mut components = w.reversed_axes().as_standard_layout().to_owned(); // d × m
+    flip_signs(&mut components);
+
+    let raw = x.dot_dense(components.t()); // n × d, = U S
+    let explained_variance_ratio = variance_ratio(x, &raw);
+    let mut embedding = raw;
+    normalize_rows(&mut embedding);
+    Ok(Lsa { embedding, components, singular_values, explained_variance_ratio })
+}
+
+/// One draw from N(0, 1) by Box–Muller (rand 0.8 has no normal distribution without rand_distr).
+fn standard_normal(rng: &mut Xoshiro256PlusPlus) -> f32 {
+    let u1: f64 = 1.0 - rng.r#gen::<f64>(); // (0, 1]
+    let u2: f64 = rng.r#gen::<f64>();
+    ((-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()) as f32
+}
+
+/// Scales every row to unit L2 norm; all-zero rows stay zero.
+pub(crate) fn normalize_rows(a: &mut Array2<f32>) {
+    a.axis_iter_mut(Axis(0)).into_par_iter().for_each(|mut row| {
+        let n: f32 = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if n > 0.0 {
+            row.mapv_inplace(|v| v / n);
+        }
+    });
+}
+
+/// `a · b` for a tall `a`, computed over fixed row chunks in parallel (each output row depends
+/// only on its own input row, so the result is the same for any thread count).
+pub(crate) fn matmul_rows(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
+    let (n, k) = (a.nrows(), b.ncols());
+    let mut out = Array2::<f32>::zeros((n, k));
+    out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
+        .into_par_iter()
+        .zip(a.axis_chunks_iter(Axis(0), ROW_CHUNK).into_par_iter())
+        .for_each(|(mut o, a_chunk)| {
+            ndarray::linalg::general_mat_mul(1.0, &a_chunk, &b, 0.0, &mut o);
+        });
+    out
+}
+
+/// `aᵀ a` in f64, summed over fixed row chunks in chunk order.
+fn gram(a: ArrayView2<'_, f32>) -> Array2<f64> {
+    let l = a.ncols();
+    let parts: Vec<Array2<f64>> = a
+        .axis_chunks_iter(Axis(0), ROW_CHUNK)
+        .into_par_iter()
+        .map(|c| {
+            let c64 = c.mapv(|v| v as f64);
+            c64.t().dot(&c64)
+        })
+        .collect();
+    let mut g = Array2::<f64>::zeros((l, l));
+    for p in parts {
+        g += &p;
+    }
+    g
+}
+
+/// Runs a small faer computation on a one-thread pool so its blocking (and therefore its
+/// rounding) cannot depend on how many threads the caller's pool has.
+fn single_threaded<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot build a one-thread pool: {e}")))?;
+    Ok(pool.install(f))
+}
+
+/// Eigen-decomposition of a small symmetric matrix: (eigenvalues increasing, eigenvectors as columns).
+fn symmetric_eigen(g: &Array2<f64>) -> Result<(Vec<f64>, Array2<f64>)> {
+    let l = g.nrows();
+    single_threaded(|| {
+        let m = faer::Mat::<f64>::from_fn(l, l, |i, j| g[(i, j)]);
+        let evd = m
+            .self_adjoint_eigen(faer::Side::Lower)
+            .map_err(|e| Error::Internal(format!("eigendecomposition failed: {e:?}")))?;
+        let s = evd.S();
+        let u = evd.U();
+        let vals: Vec<f64> = (0..l).map(|i| s[i]).collect();
+        let vecs = Array2::from_shape_fn((l, l), |(i, j)| u[(i, j)]);
+        Ok((vals, vecs))
+    })?
+}
+
+/// Orthonormalises the columns of a tall `y` by Cholesky-QR in f64 (`Q = Y R⁻¹` with `RᵀR = YᵀY`),
+/// shifted slightly so rank-deficient blocks don't fail; `twice` repeats it (CholQR2) for full
+/// orthogonality, the power iterations only need a well-conditioned basis.
+fn orthonormalize(y: Array2<f32>, twice: bool) -> Result<Array2<f32>> {
+    let mut q = cholesky_qr_step(y)?;
+    if twice {
+        q = cholesky_qr_step(q)?;
+    }
+    Ok(q)
+}
+
+fn cholesky_qr_step(y: Array2<f32>) -> Result<Array2<f32>> {
+    let l = y.ncols();
+    let mut g = gram(y.view());
+    let trace: f64 = (0..l).map(|i| g[(i, i)]).sum();
+    let shift = (trace.max(f64::MIN_POSITIVE)) * 1e-10;
+    for i in 0..l {
+        g[(i, i)] += shift;
+    }
+    // Lower Cholesky factor L (G = L Lᵀ, R = Lᵀ); small (l × l), done by hand in f64.
+    let mut lo = Array2::<f64>::zeros((l, l));
+    for j in 0..l {
+        let mut d = g[(j, j)];
+        for k in 0..j {
+            d -= lo[(j, k)] * lo[(j, k)];
+        }
+        if d <= 0.0 || !d.is_finite() {
+            return Err(Error::Internal("Cholesky-QR: Gram matrix is not positive definite".into()));
+        }
+        let djj = d.sqrt();
+        lo[(j, j)] = djj;
+        for i in j + 1..l {
+            let mut v = g[(i, j)];
+            for k in 0..j {
+                v -= lo[(i, k)] * lo[(j, k)];
+            }
+            lo[(i, j)] = v / djj;
+        }
+    }
+    // R⁻¹ = (Lᵀ)⁻¹, upper triangular: solve Lᵀ X = I column by column.
+    let mut rinv = Array2::<f64>::zeros((l, l));
+    for c in 0..l {
+        for i in (0..=c).rev() {
+            let mut v = if i == c { 1.0 } else { 0.0 };
+            for k in i + 1..=c {
+                v -= lo[(k, i)] * rinv[(k, c)];
+            }
+            rinv[(i, c)] = v / lo[(i, i)];
+        }
+    }
+    let rinv32 = rinv.mapv(|v| v as f32);
+    Ok(matmul_rows(y.view(), rinv32.view()))
+}
+
+/// scikit-learn's `svd_flip` on the components: the largest-magnitude entry of each is positive.
+fn flip_signs(c: &mut Array2<f32>) {
+    for mut row in c.axis_iter_mut(Axis(0)) {
+        let mut best = 0.0f32;
+        for &v in row.iter() {
+            if v.abs() > best.abs() {
+                best = v;
+            }
+        }
+        if best < 0.0 {
+            row.mapv_inplace(|v| -v);
+        }
+    }
+}
+
+/// Variance of each embedding column over the total column variance of `x` (scikit-learn's
+/// `explained_variance_ratio_`).
+fn variance_ratio(x: &Csr, raw: &Array2<f32>) -> Vec<f32> {
+    let n = x.rows() as f64;
+    let mut sum = vec![0f64; x.cols()];
+    let mut sq = vec![0f64; x.cols()];
+    for (&c, &v) in x.indices().iter().zip(x.data()) {
+        sum[c as usize] += v as f64;
+        sq[c as usize] += (v as f64) * (v as f64);
+    }
+    let total: f64 = sum.iter().zip(&sq).map(|(s, q)| q / n - (s / n) * (s / n)).sum();
+    let d = raw.ncols();
+    let mut out = Vec::with_capacity(d);
+    for j in 0..d {
+        let col = raw.slice(s![.., j]);
+        let mean = col.iter().map(|&v| v as f64).sum::<f64>() / n;
+        let var = col.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+        out.push(if total > 0.0 { (var / total) as f32 } else { 0.0 });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A random sparse matrix with a planted low-rank structure.
+    pub(crate) fn planted(n: usize, m: usize, seed: u64) -> Csr {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut indptr = vec![0];
+        let mut indices = Vec::new();
+        let mut data = Vec::new();
+        for r in 0..n {
+            let topic = r % 4;
+            let mut cols: Vec<u32> = (0..12)
+                .map(|i| {
+                    if i < 8 {
+                        (topic * m / 4 + rng.gen_range(0..m / 4)) as u32
+                    } else {
+                        rng.gen_range(0..m) as u32
+                    }
+                })
+                .collect();
+            cols.sort_unstable();
+            cols.dedup();
+            for c in cols {
+                indices.push(c);
+                data.push(rng.gen_range(0.5f32..1.5));
+            }
+            indptr.push(indices.len());
+        }
+        Csr::new(n, m, indptr, indices, data)
+    }
+
+    fn dense(x: &Csr) -> Array2<f64> {
+        let mut d = Array2::<f64>::zeros((x.rows(), x.cols()));
+        for r in 0..x.rows() {
+            let (c, v) = x.row(r);
+            for (&c, &v) in c.iter().zip(v) {
+                d[(r, c as usize)] = v as f64;
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn lsa_singular_values_match_exact_svd() {
+        let x = planted(120, 60, 1);
+        // Four planted topics: their singular values stand clear of the noise, so the randomized
+        // range finder recovers them to high relative accuracy.
+        let fit = lsa(&x, &LsaParams { dims: 4, ..LsaParams::default() }, 3).unwrap();
+        let d = dense(&x);
+        let g = d.t().dot(&d);
+        let (ev, _) = symmetric_eigen(&g).unwrap();
+        for (j, &sv) in fit.singular_values.iter().enumerate() {
+            let exact = ev[ev.len() - 1 - j].max(0.0).sqrt();
+            assert!(((sv as f64) - exact).abs() / exact < 1e-3, "sv {j}: {sv} vs {exact}");
+        }
+        // Components orthonormal.
+        let cc = fit.components.dot(&fit.components.t());
+        for i in 0..4 {
+            for j in 0..4 {
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((cc[(i, j)] - want).abs() < 1e-3);
+            }
+        }
+    }
+
+    #[test]
+    fn lsa_rows_are_unit_and_projection_matches() {
+        let x = planted(80, 40, 2);
+        let fit = lsa(&x, &LsaParams { dims: 4, ..LsaParams::default() }, 9).unwrap();
+        for row in fit.embedding.rows() {
+            let n: f32 = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+            assert!((n - 1.0).abs() < 1e-4);
+        }
+        let p = fit.project(&x);
+        assert!((&p - &fit.embedding).iter().all(|v| v.abs() < 1e-5));
+        let total: f32 = fit.explained_variance_ratio.iter().sum();
+        assert!(total > 0.0 && total <= 1.0 + 1e-4);
+    }
+
+    #[test]
+    fn lsa_caps_dims_and_rejects_empty() {
+        let x = planted(6, 40, 2);
+        let fit = lsa(&x, &LsaParams::default(), 1).unwrap();
+        assert_eq!(fit.dims(), 5);
+        assert!(lsa(&Csr::zeros(3, 3), &LsaParams::default(), 1).is_err());
+        assert!(LsaParams { dims: 0, ..LsaParams::default() }.check().is_err());
+    }
+
+    #[test]
+    fn lsa_same_seed_same_result_for_one_and_two_threads() {
+        let x = planted(3000, 300, 5);
+        let run = |t: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+                .install(|| lsa(&x, &LsaParams { dims: 10, ..LsaParams::default() }, 4).unwrap())
+        };
+        let (a, b) = (run(1), run(2));
+        assert_eq!(a.embedding, b.embedding);
+        assert_eq!(a.components, b.components);
+    }
+}
