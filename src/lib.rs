@@ -5,6 +5,7 @@
 //! [`report`] / [`chart`].
 #![deny(missing_docs)]
 
+pub mod chart;
 pub mod error;
 pub mod report;
 pub mod sparse;
