@@ -1,0 +1,159 @@
+//! Chart stage: pictures of a run, drawn from its [`RunReport`] alone.
+//!
+//! In: a [`RunReport`] and the run's `charts/` folder. Out: one PNG and/or SVG file per chart
+//! (`theme_map`, `top_terms`, `theme_sizes`, `article_theme_heatmap`, `theme_similarity`,
+//! `dendrogram`, and `k_selection` when k was chosen automatically).
+//!
+//! Each chart is first laid out once as a small display list (a [`scene`]) in pixel
+//! coordinates, with text measured against the embedded DejaVu Sans font, and then rendered to
+//! every requested format. Laying out once keeps PNG and SVG identical in content, and keeps the
+//! output deterministic: nothing depends on time, hashing or the machine's fonts.
+
+mod axis;
+mod palette;
+mod plots;
+mod scene;
+
+use std::path::{Path, PathBuf};
+
+use crate::report::RunReport;
+use crate::{Error, Result};
+
+pub use palette::theme_color;
+
+/// The file format of a chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChartFormat {
+    /// A raster image (`.png`).
+    Png,
+    /// A vector image (`.svg`), text kept as text.
+    Svg,
+}
+
+impl ChartFormat {
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ChartFormat::Png => "png",
+            ChartFormat::Svg => "svg",
+        }
+    }
+}
+
+/// The names of the charts [`draw_all`] may write, in the order it writes them.
+pub const CHART_NAMES: [&str; 7] = [
+    "theme_map",
+    "top_terms",
+    "theme_sizes",
+    "article_theme_heatmap",
+    "theme_similarity",
+    "dendrogram",
+    "k_selection",
+];
+
+/// Draws every chart of `report` into `dir` (created if missing), once per format.
+///
+/// Returns the paths written, chart by chart in [`CHART_NAMES`] order, each chart's formats in the
+/// order given. `k_selection` is drawn only when k was chosen automatically and its curve is
+/// present. Drawing the same report twice gives byte-identical SVG files.
+///
+/// ```no_run
+/// # fn main() -> themata::Result<()> {
+/// use std::path::Path;
+/// use themata::chart::{draw_all, ChartFormat};
+/// let text = std::fs::read_to_string("out/run/run.json").unwrap();
+/// let report: themata::report::RunReport = serde_json::from_str(&text).unwrap();
+/// let written = draw_all(&report, Path::new("out/run/charts"), &[ChartFormat::Svg])?;
+/// assert!(!written.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Result<Vec<PathBuf>> {
+    let mut formats_seen = Vec::new();
+    for &f in formats {
+        if !formats_seen.contains(&f) {
+            formats_seen.push(f);
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut written = Vec::new();
+    if formats_seen.is_empty() {
+        return Ok(written);
+    }
+    for name in CHART_NAMES {
+        let Some(scene) = plots::build(name, report)? else {
+            continue;
+        };
+        for &format in &formats_seen {
+            let path = dir.join(format!("{name}.{}", format.extension()));
+            match format {
+                ChartFormat::Svg => {
+                    let svg = scene.to_svg()?;
+                    std::fs::write(&path, svg).map_err(|e| Error::io(&path, e))?;
+                }
+                ChartFormat::Png => scene.to_png(&path)?,
+            }
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// Shortens `s` to at most `max_chars` characters, ending it with `…` when it was cut.
+///
+/// Counts Unicode scalar values, never splits one, and drops whitespace left dangling before
+/// the ellipsis.
+///
+/// ```
+/// assert_eq!(themata::chart::ellipsize("space exploration", 8), "space…");
+/// assert_eq!(themata::chart::ellipsize("short", 8), "short");
+/// ```
+pub fn ellipsize(s: &str, max_chars: usize) -> String {
+    let s = s.trim();
+    if s.chars().count() <= max_chars {
+        return s.to_string();
+    }
+    if max_chars == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(max_chars - 1).collect();
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ellipsize_keeps_short_text() {
+        assert_eq!(ellipsize("abc", 3), "abc");
+        assert_eq!(ellipsize("", 3), "");
+    }
+
+    #[test]
+    fn ellipsize_cuts_long_text_to_max_chars() {
+        let out = ellipsize("abcdefghij", 5);
+        assert_eq!(out, "abcd…");
+        assert_eq!(out.chars().count(), 5);
+    }
+
+    #[test]
+    fn ellipsize_counts_characters_not_bytes() {
+        assert_eq!(ellipsize("ééééé", 3), "éé…");
+        assert_eq!(ellipsize("日本語のテキスト", 4), "日本語…");
+    }
+
+    #[test]
+    fn ellipsize_drops_dangling_space() {
+        assert_eq!(ellipsize("space exploration", 7), "space…");
+    }
+
+    #[test]
+    fn ellipsize_handles_tiny_limits() {
+        assert_eq!(ellipsize("abc", 0), "");
+        assert_eq!(ellipsize("abc", 1), "…");
+    }
+}

@@ -1,0 +1,450 @@
+//! A chart as a display list in pixel coordinates, and its rendering to PNG and SVG.
+//!
+//! Charts are laid out once into a [`Scene`] (rectangles, lines, circles and text, with text
+//! measured against the embedded DejaVu Sans) and then rendered through plotters' bitmap and SVG
+//! backends. The one font is registered from the `dejavu` crate, so nothing depends on the fonts
+//! installed on the machine.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{FontDesc, FontFamily, FontStyle, FontTransform, register_font};
+
+use super::palette::{Rgba, WHITE};
+use crate::{Error, Result};
+
+/// The family name the embedded font is registered under.
+pub(crate) const FAMILY: &str = "DejaVu Sans";
+
+/// What SVG viewers are told to use: the embedded font's family first, then look-alikes.
+const SVG_FAMILY: &str = "DejaVu Sans, Verdana, Bitstream Vera Sans, Arial, sans-serif";
+
+static FONTS: Once = Once::new();
+
+/// Registers DejaVu Sans (regular and bold) with plotters, once per process.
+pub(crate) fn ensure_fonts() {
+    FONTS.call_once(|| {
+        // Both fonts are valid TrueType files compiled into the binary; a failure here would be
+        // a broken `dejavu` crate, and every text measurement would then fall back to estimates.
+        let _ = register_font(FAMILY, FontStyle::Normal, dejavu::sans::regular());
+        let _ = register_font(FAMILY, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Horizontal alignment of text relative to its anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Align {
+    /// Text starts at the anchor.
+    Left,
+    /// Text is centred on the anchor.
+    Center,
+    /// Text ends at the anchor.
+    Right,
+}
+
+/// A text run: its size and weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Font {
+    /// plotters' font size (about 1.2 × the em size in pixels).
+    pub size: f64,
+    /// Bold weight.
+    pub bold: bool,
+}
+
+impl Font {
+    /// A regular font of `size`.
+    pub(crate) const fn regular(size: f64) -> Self {
+        Font { size, bold: false }
+    }
+
+    /// A bold font of `size`.
+    pub(crate) const fn bold(size: f64) -> Self {
+        Font { size, bold: true }
+    }
+
+    fn desc(self) -> FontDesc<'static> {
+        let style = if self.bold {
+            FontStyle::Bold
+        } else {
+            FontStyle::Normal
+        };
+        FontDesc::new(FontFamily::Name(FAMILY), self.size, style)
+    }
+
+    /// The rendered width of `s` in pixels.
+    pub(crate) fn width(self, s: &str) -> i32 {
+        ensure_fonts();
+        match self.desc().box_size(s) {
+            Ok((w, _)) => w as i32,
+            // Only reachable if the font failed to register: estimate from the character count.
+            Err(_) => (s.chars().count() as f64 * self.size * 0.6).ceil() as i32,
+        }
+    }
+
+    /// The height of a line of this font in pixels, for stacking lines.
+    pub(crate) fn line_height(self) -> i32 {
+        (self.size * 1.05).ceil() as i32
+    }
+
+    /// `s`, shortened with an ellipsis until it is at most `max_px` wide.
+    pub(crate) fn fit(self, s: &str, max_px: i32) -> String {
+        let s = s.trim();
+        if self.width(s) <= max_px {
+            return s.to_string();
+        }
+        let n = s.chars().count();
+        // Largest character count whose ellipsized form fits (binary search; width grows with it).
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if self.width(&super::ellipsize(s, mid)) <= max_px {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        super::ellipsize(s, lo)
+    }
+}
+
+/// One drawable thing.
+#[derive(Debug, Clone)]
+enum Item {
+    Rect {
+        x0: i32,
+        y0: i32,
+        x1: i32,
+        y1: i32,
+        fill: Option<Rgba>,
+        stroke: Option<(Rgba, u32)>,
+    },
+    Path {
+        points: Vec<(i32, i32)>,
+        color: Rgba,
+        width: u32,
+    },
+    Circle {
+        x: i32,
+        y: i32,
+        r: i32,
+        fill: Rgba,
+        stroke: Option<(Rgba, u32)>,
+    },
+    Text {
+        text: String,
+        x: i32,
+        y: i32,
+        font: Font,
+        color: Rgba,
+        align: Align,
+        vertical: bool,
+    },
+}
+
+/// A chart laid out in pixels, ready to render.
+#[derive(Debug, Clone)]
+pub(crate) struct Scene {
+    /// Width in pixels.
+    pub w: i32,
+    /// Height in pixels.
+    pub h: i32,
+    items: Vec<Item>,
+}
+
+impl Scene {
+    /// An empty white canvas.
+    pub(crate) fn new(w: i32, h: i32) -> Self {
+        Scene {
+            w: w.max(1),
+            h: h.max(1),
+            items: Vec::new(),
+        }
+    }
+
+    /// A filled rectangle (corners in any order).
+    pub(crate) fn fill_rect(&mut self, x0: i32, y0: i32, x1: i32, y1: i32, fill: Rgba) {
+        let (x0, x1) = (x0.min(x1), x0.max(x1));
+        let (y0, y1) = (y0.min(y1), y0.max(y1));
+        self.items.push(Item::Rect {
+            x0,
+            y0,
+            x1,
+            y1,
+            fill: Some(fill),
+            stroke: None,
+        });
+    }
+
+    /// An outlined rectangle.
+    pub(crate) fn stroke_rect(&mut self, x0: i32, y0: i32, x1: i32, y1: i32, c: Rgba, w: u32) {
+        self.items.push(Item::Rect {
+            x0,
+            y0,
+            x1,
+            y1,
+            fill: None,
+            stroke: Some((c, w)),
+        });
+    }
+
+    /// A straight line.
+    pub(crate) fn line(&mut self, a: (i32, i32), b: (i32, i32), color: Rgba, width: u32) {
+        self.items.push(Item::Path {
+            points: vec![a, b],
+            color,
+            width,
+        });
+    }
+
+    /// A dashed straight line (axis-parallel or not), dashes `dash` pixels long.
+    pub(crate) fn dashed(
+        &mut self,
+        a: (i32, i32),
+        b: (i32, i32),
+        color: Rgba,
+        width: u32,
+        dash: i32,
+    ) {
+        let (dx, dy) = (f64::from(b.0 - a.0), f64::from(b.1 - a.1));
+        let len = dx.hypot(dy);
+        if len < 1.0 {
+            return;
+        }
+        let step = f64::from(dash.max(1));
+        let mut t = 0.0;
+        while t < len {
+            let t1 = (t + step).min(len);
+            let p = |t: f64| {
+                (
+                    a.0 + (dx * t / len).round() as i32,
+                    a.1 + (dy * t / len).round() as i32,
+                )
+            };
+            self.line(p(t), p(t1), color, width);
+            t += 2.0 * step;
+        }
+    }
+
+    /// A polyline.
+    pub(crate) fn path(&mut self, points: Vec<(i32, i32)>, color: Rgba, width: u32) {
+        if points.len() >= 2 {
+            self.items.push(Item::Path {
+                points,
+                color,
+                width,
+            });
+        }
+    }
+
+    /// A filled circle, optionally outlined.
+    pub(crate) fn circle(
+        &mut self,
+        x: i32,
+        y: i32,
+        r: i32,
+        fill: Rgba,
+        stroke: Option<(Rgba, u32)>,
+    ) {
+        self.items.push(Item::Circle {
+            x,
+            y,
+            r,
+            fill,
+            stroke,
+        });
+    }
+
+    /// Horizontal text whose visual middle (of lowercase and capitals) sits at `y`.
+    pub(crate) fn text(
+        &mut self,
+        text: &str,
+        x: i32,
+        y: i32,
+        font: Font,
+        color: Rgba,
+        align: Align,
+    ) {
+        if text.is_empty() {
+            return;
+        }
+        self.items.push(Item::Text {
+            text: text.to_string(),
+            x,
+            y,
+            font,
+            color,
+            align,
+            vertical: false,
+        });
+    }
+
+    /// Text reading bottom to top, its visual middle on the vertical line `x`, aligned along `y`
+    /// (`Left` starts at `y` and runs upwards).
+    pub(crate) fn vtext(
+        &mut self,
+        text: &str,
+        x: i32,
+        y: i32,
+        font: Font,
+        color: Rgba,
+        align: Align,
+    ) {
+        if text.is_empty() {
+            return;
+        }
+        self.items.push(Item::Text {
+            text: text.to_string(),
+            x,
+            y,
+            font,
+            color,
+            align,
+            vertical: true,
+        });
+    }
+
+    /// Renders the scene as an SVG document.
+    pub(crate) fn to_svg(&self) -> Result<String> {
+        ensure_fonts();
+        let mut buf = String::new();
+        {
+            let root = SVGBackend::with_string(&mut buf, (self.w as u32, self.h as u32))
+                .into_drawing_area();
+            self.render(&root, false)?;
+            root.present()
+                .map_err(|e| Error::Internal(format!("drawing SVG: {e}")))?;
+        }
+        // Tell viewers without DejaVu Sans which similar fonts to use instead.
+        Ok(buf.replace(
+            &format!("font-family=\"{FAMILY}\""),
+            &format!("font-family=\"{SVG_FAMILY}\""),
+        ))
+    }
+
+    /// Renders the scene as a PNG file at `path`.
+    pub(crate) fn to_png(&self, path: &Path) -> Result<()> {
+        ensure_fonts();
+        let root = BitMapBackend::new(path, (self.w as u32, self.h as u32)).into_drawing_area();
+        self.render(&root, true)?;
+        // plotters reports a failed write only as a message, so the path is added here.
+        root.present()
+            .map_err(|e| Error::Internal(format!("writing {}: {e}", path.display())))
+    }
+
+    fn render<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        bitmap: bool,
+    ) -> Result<()> {
+        let err =
+            |e: DrawingAreaErrorKind<DB::ErrorType>| Error::Internal(format!("drawing chart: {e}"));
+        root.fill(&color(WHITE)).map_err(err)?;
+        for item in &self.items {
+            match item {
+                Item::Rect {
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    fill,
+                    stroke,
+                } => {
+                    if let Some(f) = fill {
+                        let style = ShapeStyle {
+                            color: color(*f),
+                            filled: true,
+                            stroke_width: 0,
+                        };
+                        root.draw(&Rectangle::new([(*x0, *y0), (*x1, *y1)], style))
+                            .map_err(err)?;
+                    }
+                    if let Some((c, w)) = stroke {
+                        let style = ShapeStyle {
+                            color: color(*c),
+                            filled: false,
+                            stroke_width: *w,
+                        };
+                        root.draw(&Rectangle::new([(*x0, *y0), (*x1, *y1)], style))
+                            .map_err(err)?;
+                    }
+                }
+                Item::Path {
+                    points,
+                    color: c,
+                    width,
+                } => {
+                    let style = ShapeStyle {
+                        color: color(*c),
+                        filled: false,
+                        stroke_width: *width,
+                    };
+                    root.draw(&PathElement::new(points.clone(), style))
+                        .map_err(err)?;
+                }
+                Item::Circle {
+                    x,
+                    y,
+                    r,
+                    fill,
+                    stroke,
+                } => {
+                    let style = ShapeStyle {
+                        color: color(*fill),
+                        filled: true,
+                        stroke_width: 0,
+                    };
+                    root.draw(&Circle::new((*x, *y), *r, style)).map_err(err)?;
+                    if let Some((c, w)) = stroke {
+                        let style = ShapeStyle {
+                            color: color(*c),
+                            filled: false,
+                            stroke_width: *w,
+                        };
+                        root.draw(&Circle::new((*x, *y), *r, style)).map_err(err)?;
+                    }
+                }
+                Item::Text {
+                    text,
+                    x,
+                    y,
+                    font,
+                    color: c,
+                    align,
+                    vertical,
+                } => {
+                    let h = match align {
+                        Align::Left => HPos::Left,
+                        Align::Center => HPos::Center,
+                        Align::Right => HPos::Right,
+                    };
+                    // The two backends place the baseline differently: the bitmap one puts it at
+                    // half the font size below the box top, SVG at half an x-height below the
+                    // anchor. Both offsets below put the visual middle of the text on the anchor.
+                    let (v, shift) = if bitmap {
+                        (VPos::Top, -(font.size * 0.2).round() as i32)
+                    } else {
+                        (VPos::Center, (font.size * 0.06).round() as i32)
+                    };
+                    let c = color(*c);
+                    let mut style = font.desc().color(&c).pos(Pos::new(h, v));
+                    let pos = if *vertical {
+                        style = style.transform(FontTransform::Rotate270);
+                        (*x + shift, *y)
+                    } else {
+                        (*x, *y + shift)
+                    };
+                    root.draw(&Text::new(text.as_str(), pos, style))
+                        .map_err(err)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn color(c: Rgba) -> RGBAColor {
+    RGBAColor(c.0, c.1, c.2, c.3)
+}
