@@ -54,7 +54,15 @@ impl Default for Config {
             ingest: IngestParams::default(),
             clean: CleanParams::default(),
             units: UnitParams::default(),
-            vectorize: TfidfParams::default(),
+            // themata's defaults differ from scikit-learn's where measurement says so
+            // (BENCHMARKS.md); `TfidfParams::default()` stays scikit-learn's.
+            vectorize: TfidfParams {
+                stop_words: crate::vectorize::StopWords::English,
+                min_df: 2.0,
+                max_df: 0.5,
+                sublinear_tf: true,
+                ..TfidfParams::default()
+            },
             reduce: LsaParams::default(),
             cluster: ClusterParams::default(),
             themes: ThemeParams::default(),
@@ -113,11 +121,19 @@ impl Config {
 
     /// Validates every table, naming the key at fault and its allowed range.
     pub fn check(&self) -> Result<()> {
-        self.units.check()?;
-        self.vectorize.check()?;
-        self.reduce.check()?;
-        self.cluster.check()?;
-        self.themes.check()?;
+        let table = |name: &'static str, r: Result<()>| {
+            r.map_err(|e| match e {
+                Error::Param { name: key, message } if !key.contains('.') => {
+                    Error::Usage(format!("invalid value for `{name}.{key}`: {message}"))
+                }
+                other => other,
+            })
+        };
+        table("units", self.units.check())?;
+        table("vectorize", self.vectorize.check())?;
+        table("reduce", self.reduce.check())?;
+        table("cluster", self.cluster.check())?;
+        table("themes", self.themes.check())?;
         for f in &self.output.charts {
             if !matches!(f.as_str(), "png" | "svg") {
                 return Err(Error::param("output.charts", format!("`{f}`: allowed are png, svg")));

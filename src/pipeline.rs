@@ -96,7 +96,9 @@ pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Prog
     let units = st.time("units", || units::split(&corpus, &config.units))?;
     let texts = units.texts(&corpus);
     let tfidf = st.time("vectorize", || vectorize::fit_transform(&texts, &config.vectorize))?;
-    let lsa = st.time("reduce", || reduce::lsa(&tfidf.matrix, &config.reduce, config.seed))?;
+    let reduce_params = small_corpus_dims(&config.reduce, units.len());
+    let lsa = st.time("reduce", || reduce::lsa(&tfidf.matrix, &reduce_params, config.seed))?;
+    let cluster_params = small_corpus_k_range(&config.cluster, units.len());
 
     let use_named = config.themes.guide && !config.themes.named.is_empty();
     let (clustering, guide) = st.time("cluster", || {
@@ -106,7 +108,7 @@ pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Prog
             None
         };
         let init = guide.as_ref().filter(|g| g.vectors.nrows() > 0).map(|g| g.vectors.view());
-        let c = cluster::cluster(lsa.embedding.view(), &config.cluster, init, config.seed)?;
+        let c = cluster::cluster(lsa.embedding.view(), &cluster_params, init, config.seed)?;
         Ok((c, guide))
     })?;
     let th = st.time("themes", || {
@@ -197,6 +199,21 @@ pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Prog
     })
 }
 
+/// LSA denoises only when it compresses: on a small corpus at most one dimension per
+/// `UNITS_PER_DIM` units is kept (100 dimensions need 300 units).
+const UNITS_PER_DIM: usize = 3;
+
+fn small_corpus_dims(p: &reduce::LsaParams, units: usize) -> reduce::LsaParams {
+    reduce::LsaParams { dims: p.dims.min((units / UNITS_PER_DIM).max(2)), ..p.clone() }
+}
+
+/// With `k = "auto"`, silhouette keeps rising with k when every theme would hold a handful of
+/// units, so the largest k tried is capped at √units (a theme averages at least √units units).
+fn small_corpus_k_range(p: &cluster::ClusterParams, units: usize) -> cluster::ClusterParams {
+    let cap = ((units as f64).sqrt().floor() as usize).max(p.k_min);
+    cluster::ClusterParams { k_max: p.k_max.min(cap), ..p.clone() }
+}
+
 fn article_infos(corpus: &Corpus, units: &Units, assignment: &[usize], k: usize) -> Vec<ArticleInfo> {
     let mut counts = vec![vec![0usize; k]; corpus.articles.len()];
     for (u, &t) in units.units.iter().zip(assignment) {
@@ -210,7 +227,7 @@ fn article_infos(corpus: &Corpus, units: &Units, assignment: &[usize], k: usize)
             let n: usize = c.iter().sum();
             ArticleInfo {
                 id: a.id.clone(),
-                title: a.title.clone(),
+                title: a.title.clone().or_else(|| opening_words(&a.text, 8)),
                 source: a.source.clone(),
                 label: a.label.clone(),
                 units: n,
@@ -218,6 +235,16 @@ fn article_infos(corpus: &Corpus, units: &Units, assignment: &[usize], k: usize)
             }
         })
         .collect()
+}
+
+/// A stand-in title for an article without one: its first words, with an ellipsis.
+fn opening_words(text: &str, n: usize) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().take(n + 1).collect();
+    match words.len() {
+        0 => None,
+        l if l <= n => Some(words.join(" ")),
+        _ => Some(format!("{} …", words[..n].join(" "))),
+    }
 }
 
 fn theme_articles(units: &Units, assignment: &[usize], theme: usize) -> Vec<(usize, usize)> {
@@ -236,15 +263,19 @@ fn external_scores(corpus: &Corpus, units: &Units, assignment: &[usize]) -> Opti
     let labels: Option<Vec<&str>> =
         units.units.iter().map(|u| corpus.articles[u.article].label.as_deref()).collect();
     let labels = labels?;
-    let mut ids = std::collections::BTreeMap::new();
-    let truth: Vec<usize> = labels
-        .iter()
-        .map(|l| {
-            let n = ids.len();
-            *ids.entry(*l).or_insert(n)
-        })
-        .collect();
-    Some(eval::external(&truth, assignment))
+    Some(external(&labels, assignment))
+}
+
+/// All external scores of a clustering against corpus labels.
+pub fn external<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(truth: &[A], pred: &[B]) -> ExternalScores {
+    ExternalScores {
+        nmi: eval::nmi(truth, pred),
+        ari: eval::ari(truth, pred),
+        v_measure: eval::v_measure(truth, pred),
+        homogeneity: eval::homogeneity(truth, pred),
+        completeness: eval::completeness(truth, pred),
+        purity: eval::purity(truth, pred),
+    }
 }
 
 fn k_selection_info(c: &cluster::Clustering, k: usize) -> KSelectionInfo {

@@ -4,6 +4,7 @@
 //! `themes.md` (and, from [`html`], `report.html`), each an exporter over the same in-memory
 //! result, written into a [`RunDir`](crate::rundir::RunDir).
 
+pub mod html;
 pub mod markdown;
 pub mod model;
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::reduce::Lsa;
-use crate::vectorize::{Tfidf, TfidfParams};
+use crate::vectorize::{Analyzer, Tfidf, TfidfParams};
 
 /// A theme the user names in the config, with a few seed terms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,15 +108,12 @@ pub fn guide(params: &ThemeParams, tfidf: &Tfidf, vec_params: &TfidfParams, lsa:
     let mut warnings = Vec::new();
     let vocab: FxHashMap<&str, usize> =
         tfidf.vocab.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let analyzer = Analyzer::new(vec_params)?;
     for (i, theme) in params.named.iter().enumerate() {
         let present = theme
             .seed_terms
             .iter()
-            .filter(|t| {
-                crate::vectorize::tokenize(t, vec_params)
-                    .iter()
-                    .any(|tok| vocab.contains_key(AsRef::<str>::as_ref(tok)))
-            })
+            .filter(|t| analyzer.terms(t).iter().any(|tok| vocab.contains_key(tok.as_str())))
             .count();
         let coverage = present as f32 / theme.seed_terms.len() as f32;
         if vocab.is_empty() || coverage < params.min_seed_coverage {
@@ -229,7 +226,8 @@ pub fn describe(
     let scores: Vec<f32> =
         (0..n).map(|u| embedding.row(u).dot(&centroids.row(assignment[u]))).collect();
 
-    let terms = class_tfidf(texts, &assignment, k, tfidf, vec_params, params.top_terms);
+    let analyzer = Analyzer::new(vec_params)?;
+    let terms = class_tfidf(texts, &assignment, k, tfidf, &analyzer, params.top_terms);
 
     // Named themes: greedy one-to-one matching by cosine similarity above min_match.
     let mut names: Vec<Option<String>> = vec![None; k];
@@ -290,7 +288,7 @@ fn class_tfidf(
     assignment: &[usize],
     k: usize,
     tfidf: &Tfidf,
-    vec_params: &TfidfParams,
+    analyzer: &Analyzer,
     top: usize,
 ) -> Vec<Vec<(String, f32)>> {
     if tfidf.vocab.is_empty() {
@@ -306,8 +304,8 @@ fn class_tfidf(
         .map(|(ts, ls)| {
             let mut c = vec![FxHashMap::<u32, u32>::default(); k];
             for (t, &l) in ts.iter().zip(ls) {
-                for tok in crate::vectorize::tokenize(t, vec_params) {
-                    if let Some(&id) = vocab.get(AsRef::<str>::as_ref(&tok)) {
+                for tok in analyzer.terms(t) {
+                    if let Some(&id) = vocab.get(tok.as_str()) {
                         *c[l].entry(id).or_default() += 1;
                     }
                 }
@@ -353,6 +351,9 @@ fn class_tfidf(
 fn label_from_terms(terms: &[(String, f32)], n: usize, id: usize) -> String {
     let mut picked: Vec<&str> = Vec::new();
     for (t, _) in terms {
+        if !t.chars().any(char::is_alphabetic) {
+            continue; // numbers say little on their own
+        }
         let overlaps = picked.iter().any(|p| {
             p.split(' ').any(|w| t.split(' ').any(|x| x == w))
         });

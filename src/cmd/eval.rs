@@ -31,7 +31,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     match truth {
         Some(truth) => {
             let pred: Vec<usize> = r.units.iter().map(|u| u.theme).collect();
-            let x = crate::eval::external_from_strings(&truth, &pred);
+            let x = crate::pipeline::external(&truth, &pred);
             println!("NMI          {:.4}", x.nmi);
             println!("ARI          {:.4}", x.ari);
             println!("V-measure    {:.4}", x.v_measure);

@@ -23,15 +23,17 @@ use crate::rundir::RunDir;
   themata run news.jsonl.gz --text-field body --label-field label --k 20 --charts none
   themata run notes.csv --text-field text --unit window --no-guide")]
 pub struct RunArgs {
+    /// Corpus and ingest options.
     #[command(flatten)]
     pub input: InputArgs,
+    /// TF-IDF options.
     #[command(flatten)]
     pub vectorize: VectorizeArgs,
     /// Number of themes, or `auto` to choose by silhouette [config: cluster.k].
-    #[arg(long, value_name = "N|auto")]
+    #[arg(long, value_name = "N|auto", value_parser = parse_k)]
     pub k: Option<KChoice>,
-    /// Which clustering labels the themes [config: cluster.method].
-    #[arg(long, value_enum)]
+    /// Which clustering labels the themes: `kmeans` or `hierarchical` [config: cluster.method].
+    #[arg(long, value_name = "METHOD", value_parser = parse_method)]
     pub method: Option<Method>,
     /// LSA dimensions, capped by the data [config: reduce.dims].
     #[arg(long, value_name = "N")]
@@ -59,7 +61,7 @@ impl RunArgs {
         let mut c = self.input.config()?;
         self.vectorize.apply(&mut c.vectorize)?;
         if let Some(k) = &self.k {
-            c.cluster.k = k.clone();
+            c.cluster.k = *k;
         }
         if let Some(m) = self.method {
             c.cluster.method = m;
@@ -83,6 +85,19 @@ impl RunArgs {
         c.check().map_err(|e| Error::Config { file: "command line".into(), message: e.to_string() })?;
         Ok(c)
     }
+}
+
+fn parse_k(s: &str) -> std::result::Result<KChoice, String> {
+    serde_json::from_value(match s.parse::<u64>() {
+        Ok(n) => serde_json::Value::from(n),
+        Err(_) => serde_json::Value::from(s),
+    })
+    .map_err(|e| e.to_string())
+}
+
+fn parse_method(s: &str) -> std::result::Result<Method, String> {
+    serde_json::from_value(serde_json::Value::from(s))
+        .map_err(|_| format!("`{s}`: expected kmeans or hierarchical"))
 }
 
 /// Parses `--charts`: a comma-separated list of `png`, `svg`, or `none`.

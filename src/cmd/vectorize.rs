@@ -60,10 +60,6 @@ pub struct VectorizeArgs {
 impl VectorizeArgs {
     /// Applies the flags given over `p`.
     pub fn apply(&self, p: &mut TfidfParams) -> Result<()> {
-        let enum_value = |flag: &str, v: &str| {
-            serde_json::from_value(serde_json::Value::String(v.to_string()))
-                .map_err(|e| Error::Usage(format!("--{flag} {v}: {e}")))
-        };
         if let Some(v) = self.min_df {
             p.min_df = v;
         }
@@ -103,6 +99,12 @@ impl VectorizeArgs {
     }
 }
 
+/// Parses a flag's value as the config would (same spelling as the TOML value).
+fn enum_value<T: serde::de::DeserializeOwned>(flag: &str, v: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(v.to_string()))
+        .map_err(|e| Error::Usage(format!("--{flag} {v}: {e}")))
+}
+
 /// Arguments of `themata vectorize`.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
@@ -111,8 +113,10 @@ impl VectorizeArgs {
       --min-df 2 --max-df 0.5 --ngram-range 1,2 --sublinear-tf --stop-words english --out tfidf/
   python3 -c \"import scipy.io; X = scipy.io.mmread('tfidf/matrix.mtx')\"")]
 pub struct VectorizeCmdArgs {
+    /// Corpus and ingest options.
     #[command(flatten)]
     pub input: InputArgs,
+    /// TF-IDF options.
     #[command(flatten)]
     pub vectorize: VectorizeArgs,
     /// Folder that receives matrix.mtx and vocab.txt (created if missing).

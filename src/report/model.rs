@@ -67,7 +67,7 @@ pub struct CorpusStats {
 pub struct ArticleInfo {
     /// Stable article id (file stem, or the record's id field).
     pub id: String,
-    /// Title line, if one was found.
+    /// Title line, or the article's opening words when it has none (`None` only when empty).
     pub title: Option<String>,
     /// Source file (and record, for JSONL/CSV).
     pub source: String,
