@@ -83,7 +83,10 @@ pub struct OutputParams {
 
 impl Default for OutputParams {
     fn default() -> Self {
-        OutputParams { out: PathBuf::from("out"), charts: vec!["png".into(), "svg".into()] }
+        OutputParams {
+            out: PathBuf::from("out"),
+            charts: vec!["png".into(), "svg".into()],
+        }
     }
 }
 
@@ -96,14 +99,19 @@ impl Config {
     /// Parses a whole configuration from TOML text; `file` names it in errors.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Config> {
         let cfg: Config = toml::from_str(text).map_err(|e| config_error(file, text, e))?;
-        cfg.check().map_err(|e| Error::Config { file: file.into(), message: e.to_string() })?;
+        cfg.check().map_err(|e| Error::Config {
+            file: file.into(),
+            message: e.to_string(),
+        })?;
         Ok(cfg)
     }
 
     /// The defaults with a user's TOML file laid over them: tables merge key by key, and any value
     /// given (arrays included) replaces the default.
     pub fn load(user: Option<&Path>) -> Result<Config> {
-        let Some(path) = user else { return Self::defaults() };
+        let Some(path) = user else {
+            return Self::defaults();
+        };
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let file = path.display().to_string();
         let mut base: toml::Table = toml::from_str(DEFAULT_TOML)
@@ -115,7 +123,10 @@ impl Config {
         merge(&mut base, over);
         let merged = toml::to_string(&base).map_err(|e| Error::Internal(e.to_string()))?;
         let cfg: Config = toml::from_str(&merged).map_err(|e| config_error(&file, &merged, e))?;
-        cfg.check().map_err(|e| Error::Config { file, message: e.to_string() })?;
+        cfg.check().map_err(|e| Error::Config {
+            file,
+            message: e.to_string(),
+        })?;
         Ok(cfg)
     }
 
@@ -136,11 +147,17 @@ impl Config {
         table("themes", self.themes.check())?;
         for f in &self.output.charts {
             if !matches!(f.as_str(), "png" | "svg") {
-                return Err(Error::param("output.charts", format!("`{f}`: allowed are png, svg")));
+                return Err(Error::param(
+                    "output.charts",
+                    format!("`{f}`: allowed are png, svg"),
+                ));
             }
         }
         if self.threads > 1024 {
-            return Err(Error::param("threads", "must be between 0 (all cores) and 1024"));
+            return Err(Error::param(
+                "threads",
+                "must be between 0 (all cores) and 1024",
+            ));
         }
         Ok(())
     }
@@ -173,7 +190,10 @@ fn config_error(file: &str, text: &str, e: toml::de::Error) -> Error {
         }
         None => what,
     };
-    Error::Config { file: file.into(), message }
+    Error::Config {
+        file: file.into(),
+        message,
+    }
 }
 
 #[cfg(test)]
@@ -183,28 +203,38 @@ mod tests {
     #[test]
     fn default_toml_equals_default_impls_except_named_themes() {
         let mut file = Config::defaults().unwrap();
-        assert!(!file.themes.named.is_empty(), "default.toml names the seed corpus's themes");
+        assert!(
+            !file.themes.named.is_empty(),
+            "default.toml names the seed corpus's themes"
+        );
         file.themes.named.clear();
         assert_eq!(file, Config::default());
     }
 
     #[test]
     fn unknown_key_is_an_error_naming_it() {
-        let e = Config::from_toml_str("[units]\nmin_wrds = 3\n", "x.toml").unwrap_err().to_string();
+        let e = Config::from_toml_str("[units]\nmin_wrds = 3\n", "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.toml") && e.contains("min_wrds"), "{e}");
     }
 
     #[test]
     fn wrong_type_is_an_error() {
-        let e = Config::from_toml_str("seed = \"abc\"\n", "x.toml").unwrap_err().to_string();
+        let e = Config::from_toml_str("seed = \"abc\"\n", "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("x.toml") && e.contains("seed"), "{e}");
     }
 
     #[test]
     fn out_of_range_value_names_key_and_range() {
-        let e = Config::from_toml_str("[units]\nwindow_sentences = 2\nwindow_overlap = 3\n", "x.toml")
-            .unwrap_err()
-            .to_string();
+        let e = Config::from_toml_str(
+            "[units]\nwindow_sentences = 2\nwindow_overlap = 3\n",
+            "x.toml",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("units.window_overlap"), "{e}");
     }
 
@@ -216,6 +246,9 @@ mod tests {
         let c = Config::load(Some(&p)).unwrap();
         assert_eq!(c.seed, 7);
         assert_eq!(c.units.min_words, 3);
-        assert_eq!(c.units.window_sentences, UnitParams::default().window_sentences);
+        assert_eq!(
+            c.units.window_sentences,
+            UnitParams::default().window_sentences
+        );
     }
 }

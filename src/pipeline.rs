@@ -61,7 +61,10 @@ impl Stages<'_> {
         let out = f()?;
         let seconds = t.elapsed().as_secs_f64();
         self.progress.finish(stage, seconds);
-        self.timings.push(StageTime { stage: stage.into(), seconds });
+        self.timings.push(StageTime {
+            stage: stage.into(),
+            seconds,
+        });
         Ok(out)
     }
 }
@@ -90,24 +93,44 @@ pub fn ingest(source: &Source, config: &Config) -> Result<Corpus> {
 /// println!("{} themes", report.themes.len());
 /// # Ok::<(), themata::Error>(())
 /// ```
-pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Progress) -> Result<RunReport> {
-    let mut st = Stages { progress, timings: Vec::new() };
+pub fn analyse(
+    source: &Source,
+    config: &Config,
+    name: &str,
+    progress: &dyn Progress,
+) -> Result<RunReport> {
+    let mut st = Stages {
+        progress,
+        timings: Vec::new(),
+    };
     let corpus = st.time("ingest", || ingest(source, config))?;
     let units = st.time("units", || units::split(&corpus, &config.units))?;
     let texts = units.texts(&corpus);
-    let tfidf = st.time("vectorize", || vectorize::fit_transform(&texts, &config.vectorize))?;
+    let tfidf = st.time("vectorize", || {
+        vectorize::fit_transform(&texts, &config.vectorize)
+    })?;
     let reduce_params = small_corpus_dims(&config.reduce, units.len());
-    let lsa = st.time("reduce", || reduce::lsa(&tfidf.matrix, &reduce_params, config.seed))?;
+    let lsa = st.time("reduce", || {
+        reduce::lsa(&tfidf.matrix, &reduce_params, config.seed)
+    })?;
     let cluster_params = small_corpus_k_range(&config.cluster, units.len());
 
     let use_named = config.themes.guide && !config.themes.named.is_empty();
     let (clustering, guide) = st.time("cluster", || {
         let guide = if use_named {
-            Some(themes::guide(&config.themes, &tfidf, &config.vectorize, &lsa)?)
+            Some(themes::guide(
+                &config.themes,
+                &tfidf,
+                &config.vectorize,
+                &lsa,
+            )?)
         } else {
             None
         };
-        let init = guide.as_ref().filter(|g| g.vectors.nrows() > 0).map(|g| g.vectors.view());
+        let init = guide
+            .as_ref()
+            .filter(|g| g.vectors.nrows() > 0)
+            .map(|g| g.vectors.view());
         let c = cluster::cluster(lsa.embedding.view(), &cluster_params, init, config.seed)?;
         Ok((c, guide))
     })?;
@@ -130,13 +153,21 @@ pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Prog
     let k = th.themes.len();
     let centroids = ndarray::Array2::from_shape_vec(
         (k, lsa.embedding.ncols()),
-        th.themes.iter().flat_map(|t| t.centroid.iter().copied()).collect(),
+        th.themes
+            .iter()
+            .flat_map(|t| t.centroid.iter().copied())
+            .collect(),
     )
     .map_err(|e| crate::Error::Internal(format!("centroids: {e}")))?;
     let hierarchy = cluster::hierarchical::theme_hierarchy(centroids.view())
         .merges
         .iter()
-        .map(|m| MergeInfo { left: m.left, right: m.right, distance: m.distance, size: m.size })
+        .map(|m| MergeInfo {
+            left: m.left,
+            right: m.right,
+            distance: m.distance,
+            size: m.size,
+        })
         .collect();
 
     let external = external_scores(&corpus, &units, &th.assignment);
@@ -166,7 +197,14 @@ pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Prog
                 label: t.label.clone(),
                 named: t.named.clone(),
                 size: t.size,
-                terms: t.terms.iter().map(|(term, weight)| TermWeight { term: term.clone(), weight: *weight }).collect(),
+                terms: t
+                    .terms
+                    .iter()
+                    .map(|(term, weight)| TermWeight {
+                        term: term.clone(),
+                        weight: *weight,
+                    })
+                    .collect(),
                 representatives: t.representatives.clone(),
                 cohesion: t.cohesion,
                 xy: th.themes_xy[id],
@@ -193,7 +231,11 @@ pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Prog
         hierarchy,
         k_selection,
         projection: themes::PROJECTION.into(),
-        scores: Scores { silhouette: clustering.silhouette, inertia: clustering.inertia, external },
+        scores: Scores {
+            silhouette: clustering.silhouette,
+            inertia: clustering.inertia,
+            external,
+        },
         timings: st.timings,
         warnings,
     })
@@ -204,17 +246,28 @@ pub fn analyse(source: &Source, config: &Config, name: &str, progress: &dyn Prog
 const UNITS_PER_DIM: usize = 3;
 
 fn small_corpus_dims(p: &reduce::LsaParams, units: usize) -> reduce::LsaParams {
-    reduce::LsaParams { dims: p.dims.min((units / UNITS_PER_DIM).max(2)), ..p.clone() }
+    reduce::LsaParams {
+        dims: p.dims.min((units / UNITS_PER_DIM).max(2)),
+        ..p.clone()
+    }
 }
 
 /// With `k = "auto"`, silhouette keeps rising with k when every theme would hold a handful of
 /// units, so the largest k tried is capped at √units (a theme averages at least √units units).
 fn small_corpus_k_range(p: &cluster::ClusterParams, units: usize) -> cluster::ClusterParams {
     let cap = ((units as f64).sqrt().floor() as usize).max(p.k_min);
-    cluster::ClusterParams { k_max: p.k_max.min(cap), ..p.clone() }
+    cluster::ClusterParams {
+        k_max: p.k_max.min(cap),
+        ..p.clone()
+    }
 }
 
-fn article_infos(corpus: &Corpus, units: &Units, assignment: &[usize], k: usize) -> Vec<ArticleInfo> {
+fn article_infos(
+    corpus: &Corpus,
+    units: &Units,
+    assignment: &[usize],
+    k: usize,
+) -> Vec<ArticleInfo> {
     let mut counts = vec![vec![0usize; k]; corpus.articles.len()];
     for (u, &t) in units.units.iter().zip(assignment) {
         counts[u.article][t] += 1;
@@ -231,7 +284,10 @@ fn article_infos(corpus: &Corpus, units: &Units, assignment: &[usize], k: usize)
                 source: a.source.clone(),
                 label: a.label.clone(),
                 units: n,
-                mix: c.iter().map(|&x| if n == 0 { 0.0 } else { x as f32 / n as f32 }).collect(),
+                mix: c
+                    .iter()
+                    .map(|&x| if n == 0 { 0.0 } else { x as f32 / n as f32 })
+                    .collect(),
             }
         })
         .collect()
@@ -260,14 +316,20 @@ fn theme_articles(units: &Units, assignment: &[usize], theme: usize) -> Vec<(usi
 }
 
 fn external_scores(corpus: &Corpus, units: &Units, assignment: &[usize]) -> Option<ExternalScores> {
-    let labels: Option<Vec<&str>> =
-        units.units.iter().map(|u| corpus.articles[u.article].label.as_deref()).collect();
+    let labels: Option<Vec<&str>> = units
+        .units
+        .iter()
+        .map(|u| corpus.articles[u.article].label.as_deref())
+        .collect();
     let labels = labels?;
     Some(external(&labels, assignment))
 }
 
 /// All external scores of a clustering against corpus labels.
-pub fn external<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(truth: &[A], pred: &[B]) -> ExternalScores {
+pub fn external<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(
+    truth: &[A],
+    pred: &[B],
+) -> ExternalScores {
     ExternalScores {
         nmi: eval::nmi(truth, pred),
         ari: eval::ari(truth, pred),
@@ -288,12 +350,17 @@ fn k_selection_info(c: &cluster::Clustering, k: usize) -> KSelectionInfo {
                 scores: sel
                     .scores
                     .iter()
-                    .map(|s| KScoreInfo { k: s.k, silhouette: s.silhouette, inertia: s.inertia })
+                    .map(|s| KScoreInfo {
+                        k: s.k,
+                        silhouette: s.silhouette,
+                        inertia: s.inertia,
+                    })
                     .collect(),
                 reason: format!(
                     "k = {} was chosen automatically: it has the highest mean silhouette (cosine){} of the k from {} to {} that were tried.",
                     sel.chosen,
-                    best.map(|b| format!(", {:.3},", b.silhouette)).unwrap_or_default(),
+                    best.map(|b| format!(", {:.3},", b.silhouette))
+                        .unwrap_or_default(),
                     sel.scores.first().map_or(0, |s| s.k),
                     sel.scores.last().map_or(0, |s| s.k),
                 ),

@@ -35,8 +35,15 @@ pub fn read_json(path: &Path) -> Result<RunReport> {
 pub fn to_csv(report: &RunReport) -> Result<String> {
     let labelled = report.articles.iter().any(|a| a.label.is_some());
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header =
-        vec!["unit_id", "article_id", "ordinal", "start", "end", "theme_id", "theme_label"];
+    let mut header = vec![
+        "unit_id",
+        "article_id",
+        "ordinal",
+        "start",
+        "end",
+        "theme_id",
+        "theme_label",
+    ];
     if labelled {
         header.push("label");
     }
@@ -58,6 +65,8 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
         }
         w.write_record(&row).map_err(err)?;
     }
-    let bytes = w.into_inner().map_err(|e| Error::Internal(format!("assignments.csv: {e}")))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("assignments.csv: {e}")))?;
     String::from_utf8(bytes).map_err(|e| Error::Internal(format!("assignments.csv: {e}")))
 }

@@ -42,7 +42,13 @@ impl RunDir {
             std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         }
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        Ok(RunDir { tmp, out: out.into(), name: name.into(), explicit_name, committed: false })
+        Ok(RunDir {
+            tmp,
+            out: out.into(),
+            name: name.into(),
+            explicit_name,
+            committed: false,
+        })
     }
 
     /// Where writers put their files until [`RunDir::commit`].
@@ -70,7 +76,11 @@ impl RunDir {
     /// name, it is an error).
     pub fn commit(mut self) -> Result<PathBuf> {
         for n in 1.. {
-            let name = if n == 1 { self.name.clone() } else { format!("{}-{n}", self.name) };
+            let name = if n == 1 {
+                self.name.clone()
+            } else {
+                format!("{}-{n}", self.name)
+            };
             let target = self.out.join(&name);
             if !target.exists() {
                 // rename(2) onto an existing non-empty folder fails, so a racing run can't be
@@ -105,10 +115,14 @@ impl Drop for RunDir {
 
 /// Removes temporary folders left by processes that no longer run (a `kill -9`, a power cut).
 fn sweep_stale(out: &Path) {
-    let Ok(entries) = std::fs::read_dir(out) else { return };
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(TMP_PREFIX) else { continue };
+        let Some(rest) = name.strip_prefix(TMP_PREFIX) else {
+            continue;
+        };
         let Some(pid) = rest.rsplit('-').next().and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };

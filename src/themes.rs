@@ -69,19 +69,31 @@ impl ThemeParams {
         if self.label_terms == 0 || self.label_terms > self.top_terms {
             return Err(Error::param(
                 "themes.label_terms",
-                format!("must be between 1 and themes.top_terms ({})", self.top_terms),
+                format!(
+                    "must be between 1 and themes.top_terms ({})",
+                    self.top_terms
+                ),
             ));
         }
-        for (key, v) in [("themes.min_match", self.min_match), ("themes.min_seed_coverage", self.min_seed_coverage)] {
+        for (key, v) in [
+            ("themes.min_match", self.min_match),
+            ("themes.min_seed_coverage", self.min_seed_coverage),
+        ] {
             if !(0.0..=1.0).contains(&v) {
-                return Err(Error::param(key, format!("must be between 0 and 1, got {v}")));
+                return Err(Error::param(
+                    key,
+                    format!("must be between 0 and 1, got {v}"),
+                ));
             }
         }
         for (i, t) in self.named.iter().enumerate() {
             if t.name.trim().is_empty() || t.seed_terms.is_empty() {
                 return Err(Error::param(
                     "themes.named",
-                    format!("entry {} needs a non-empty name and at least one seed term", i + 1),
+                    format!(
+                        "entry {} needs a non-empty name and at least one seed term",
+                        i + 1
+                    ),
                 ));
             }
         }
@@ -102,18 +114,32 @@ pub struct Guide {
 
 /// Projects the named themes' seed terms into LSA space; themes whose seed terms mostly do not
 /// occur in the corpus are left out with a warning.
-pub fn guide(params: &ThemeParams, tfidf: &Tfidf, vec_params: &TfidfParams, lsa: &Lsa) -> Result<Guide> {
+pub fn guide(
+    params: &ThemeParams,
+    tfidf: &Tfidf,
+    vec_params: &TfidfParams,
+    lsa: &Lsa,
+) -> Result<Guide> {
     let mut named = Vec::new();
     let mut rows: Vec<Vec<f32>> = Vec::new();
     let mut warnings = Vec::new();
-    let vocab: FxHashMap<&str, usize> =
-        tfidf.vocab.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let vocab: FxHashMap<&str, usize> = tfidf
+        .vocab
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i))
+        .collect();
     let analyzer = Analyzer::new(vec_params)?;
     for (i, theme) in params.named.iter().enumerate() {
         let present = theme
             .seed_terms
             .iter()
-            .filter(|t| analyzer.terms(t).iter().any(|tok| vocab.contains_key(tok.as_str())))
+            .filter(|t| {
+                analyzer
+                    .terms(t)
+                    .iter()
+                    .any(|tok| vocab.contains_key(tok.as_str()))
+            })
             .count();
         let coverage = present as f32 / theme.seed_terms.len() as f32;
         if vocab.is_empty() || coverage < params.min_seed_coverage {
@@ -130,7 +156,10 @@ pub fn guide(params: &ThemeParams, tfidf: &Tfidf, vec_params: &TfidfParams, lsa:
         let mut v = proj.sum_axis(Axis(0));
         let n = v.dot(&v).sqrt();
         if n <= f32::EPSILON {
-            warnings.push(format!("named theme \"{}\": seed terms carry no weight; not used", theme.name));
+            warnings.push(format!(
+                "named theme \"{}\": seed terms carry no weight; not used",
+                theme.name
+            ));
             continue;
         }
         v /= n;
@@ -141,7 +170,11 @@ pub fn guide(params: &ThemeParams, tfidf: &Tfidf, vec_params: &TfidfParams, lsa:
     let flat: Vec<f32> = rows.concat();
     let vectors = Array2::from_shape_vec((named.len(), d), flat)
         .map_err(|e| Error::Internal(format!("guide vectors: {e}")))?;
-    Ok(Guide { named, vectors, warnings })
+    Ok(Guide {
+        named,
+        vectors,
+        warnings,
+    })
 }
 
 /// One described theme (ids are final: largest theme first).
@@ -223,8 +256,9 @@ pub fn describe(
             row /= norm;
         }
     }
-    let scores: Vec<f32> =
-        (0..n).map(|u| embedding.row(u).dot(&centroids.row(assignment[u]))).collect();
+    let scores: Vec<f32> = (0..n)
+        .map(|u| embedding.row(u).dot(&centroids.row(assignment[u])))
+        .collect();
 
     let analyzer = Analyzer::new(vec_params)?;
     let terms = class_tfidf(texts, &assignment, k, tfidf, &analyzer, params.top_terms);
@@ -254,10 +288,13 @@ pub fn describe(
     let mut themes = Vec::with_capacity(k);
     for t in 0..k {
         let mut members: Vec<usize> = (0..n).filter(|&u| assignment[u] == t).collect();
-        let cohesion = members.iter().map(|&u| scores[u]).sum::<f32>() / members.len().max(1) as f32;
+        let cohesion =
+            members.iter().map(|&u| scores[u]).sum::<f32>() / members.len().max(1) as f32;
         members.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         let representatives = members.into_iter().take(params.representatives).collect();
-        let label = names[t].clone().unwrap_or_else(|| label_from_terms(&terms[t], params.label_terms, t));
+        let label = names[t]
+            .clone()
+            .unwrap_or_else(|| label_from_terms(&terms[t], params.label_terms, t));
         themes.push(Theme {
             label,
             named: names[t].clone(),
@@ -271,10 +308,21 @@ pub fn describe(
     dedupe_labels(&mut themes);
 
     let similarity: Vec<Vec<f32>> = (0..k)
-        .map(|a| (0..k).map(|b| centroids.row(a).dot(&centroids.row(b))).collect())
+        .map(|a| {
+            (0..k)
+                .map(|b| centroids.row(a).dot(&centroids.row(b)))
+                .collect()
+        })
         .collect();
     let (units_xy, themes_xy) = project_2d(embedding, centroids.view());
-    Ok(Themes { themes, assignment, scores, similarity, units_xy, themes_xy })
+    Ok(Themes {
+        themes,
+        assignment,
+        scores,
+        similarity,
+        units_xy,
+        themes_xy,
+    })
 }
 
 /// The caption of the 2-D projection [`describe`] uses.
@@ -294,8 +342,12 @@ fn class_tfidf(
     if tfidf.vocab.is_empty() {
         return vec![Vec::new(); k];
     }
-    let vocab: FxHashMap<&str, u32> =
-        tfidf.vocab.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)).collect();
+    let vocab: FxHashMap<&str, u32> = tfidf
+        .vocab
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i as u32))
+        .collect();
     let v = tfidf.vocab.len();
     // Per-chunk counts merged in chunk order: the sums are integers, so order cannot change them.
     let counts: Vec<Vec<f64>> = texts
@@ -341,7 +393,10 @@ fn class_tfidf(
                 .map(|(id, &x)| (id as u32, x / total.max(1.0) * (1.0 + avg / freq[id]).ln()))
                 .collect();
             w.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            w.into_iter().take(top).map(|(id, x)| (tfidf.vocab[id as usize].clone(), x as f32)).collect()
+            w.into_iter()
+                .take(top)
+                .map(|(id, x)| (tfidf.vocab[id as usize].clone(), x as f32))
+                .collect()
         })
         .collect()
 }
@@ -354,9 +409,9 @@ fn label_from_terms(terms: &[(String, f32)], n: usize, id: usize) -> String {
         if !t.chars().any(char::is_alphabetic) {
             continue; // numbers say little on their own
         }
-        let overlaps = picked.iter().any(|p| {
-            p.split(' ').any(|w| t.split(' ').any(|x| x == w))
-        });
+        let overlaps = picked
+            .iter()
+            .any(|p| p.split(' ').any(|w| t.split(' ').any(|x| x == w)));
         if !overlaps {
             picked.push(t);
         }
@@ -364,7 +419,11 @@ fn label_from_terms(terms: &[(String, f32)], n: usize, id: usize) -> String {
             break;
         }
     }
-    if picked.is_empty() { format!("theme {}", id + 1) } else { picked.join(" · ") }
+    if picked.is_empty() {
+        format!("theme {}", id + 1)
+    } else {
+        picked.join(" · ")
+    }
 }
 
 /// Two themes never share a label: later ones get their number appended.
@@ -378,9 +437,14 @@ fn dedupe_labels(themes: &mut [Theme]) {
 
 /// Positions on the two principal axes of the centroids: the plane in which the themes are most
 /// spread out, so clusters separate better than on the first two LSA components.
-fn project_2d(embedding: ArrayView2<'_, f32>, centroids: ArrayView2<'_, f32>) -> (Vec<[f32; 2]>, Vec<[f32; 2]>) {
+fn project_2d(
+    embedding: ArrayView2<'_, f32>,
+    centroids: ArrayView2<'_, f32>,
+) -> (Vec<[f32; 2]>, Vec<[f32; 2]>) {
     let d = embedding.ncols();
-    let mean = centroids.mean_axis(Axis(0)).unwrap_or_else(|| ndarray::Array1::zeros(d));
+    let mean = centroids
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| ndarray::Array1::zeros(d));
     let c = &centroids - &mean;
     let cov = c.t().dot(&c); // d × d
     let axes = top_eigenvectors(cov.view(), 2);
@@ -401,7 +465,8 @@ fn top_eigenvectors(a: ArrayView2<'_, f32>, m: usize) -> Vec<ndarray::Array1<f32
     let mut a = a.to_owned();
     let mut out = Vec::with_capacity(m);
     for j in 0..m {
-        let mut v = ndarray::Array1::from_iter((0..d).map(|i| 1.0 + ((i * 7 + j * 13) % 17) as f32 / 17.0));
+        let mut v =
+            ndarray::Array1::from_iter((0..d).map(|i| 1.0 + ((i * 7 + j * 13) % 17) as f32 / 17.0));
         let mut lambda = 0.0;
         for _ in 0..300 {
             let w = a.dot(&v);
@@ -427,7 +492,10 @@ fn top_eigenvectors(a: ArrayView2<'_, f32>, m: usize) -> Vec<ndarray::Array1<f32
             }
         }
         // Deflate.
-        let outer = v.view().insert_axis(Axis(1)).dot(&v.view().insert_axis(Axis(0)));
+        let outer = v
+            .view()
+            .insert_axis(Axis(1))
+            .dot(&v.view().insert_axis(Axis(0)));
         a = &a - &(outer * lambda);
         out.push(v);
     }
@@ -458,7 +526,15 @@ mod tests {
 
     #[test]
     fn params_check_names_the_key() {
-        let p = ThemeParams { label_terms: 20, ..Default::default() };
-        assert!(p.check().unwrap_err().to_string().contains("themes.label_terms"));
+        let p = ThemeParams {
+            label_terms: 20,
+            ..Default::default()
+        };
+        assert!(
+            p.check()
+                .unwrap_err()
+                .to_string()
+                .contains("themes.label_terms")
+        );
     }
 }

@@ -220,9 +220,7 @@ fn merge_short(text: &str, spans: Vec<(usize, usize)>, min_words: usize) -> Vec<
             out.push(span);
             continue;
         }
-        let heading = !text[s..e]
-            .trim_end()
-            .ends_with(['.', '!', '"', '\'', ')']);
+        let heading = !text[s..e].trim_end().ends_with(['.', '!', '"', '\'', ')']);
         let has_next = i + 1 < spans.len();
         if (heading || out.is_empty()) && has_next {
             carry = Some(start);

@@ -128,7 +128,11 @@ impl ParamGuard for KMeansParams {
             if g.nrows() > p.n_clusters {
                 return Err(Error::param(
                     "init",
-                    format!("{} guide centroids for only {} clusters", g.nrows(), p.n_clusters),
+                    format!(
+                        "{} guide centroids for only {} clusters",
+                        g.nrows(),
+                        p.n_clusters
+                    ),
                 ));
             }
             if g.iter().any(|v| !v.is_finite()) {
@@ -286,7 +290,11 @@ fn mean_variance(x: ArrayView2<'_, f32>) -> f64 {
             sq[j] += (v as f64) * (v as f64);
         }
     }
-    let total: f64 = sum.iter().zip(&sq).map(|(s, q)| q / n - (s / n).powi(2)).sum();
+    let total: f64 = sum
+        .iter()
+        .zip(&sq)
+        .map(|(s, q)| q / n - (s / n).powi(2))
+        .sum();
     total / d.max(1) as f64
 }
 
@@ -404,7 +412,10 @@ fn lloyd(
                 next.row_mut(j).assign(&x.row(r));
             }
         }
-        let shift: f64 = (&next - &centroids).iter().map(|&v| (v as f64) * (v as f64)).sum();
+        let shift: f64 = (&next - &centroids)
+            .iter()
+            .map(|&v| (v as f64) * (v as f64))
+            .sum();
         centroids = next;
         prev = Some(labels);
         if shift <= tol {
@@ -412,7 +423,12 @@ fn lloyd(
         }
     }
     let (labels, _, inertia) = assign(x, norms, centroids.view());
-    KMeansModel { centroids, labels, inertia, n_iter }
+    KMeansModel {
+        centroids,
+        labels,
+        inertia,
+        n_iter,
+    }
 }
 
 /// Row indices by decreasing distance (ties by index), for re-seeding empty clusters.
@@ -458,13 +474,21 @@ fn minibatch_run(
                 *cv += eta * (xv - *cv);
             }
         }
-        let shift: f64 = (&centroids - &before).iter().map(|&v| (v as f64).powi(2)).sum();
+        let shift: f64 = (&centroids - &before)
+            .iter()
+            .map(|&v| (v as f64).powi(2))
+            .sum();
         if step > 10 && shift < 1e-7 * k as f64 {
             break;
         }
     }
     let (labels, _, inertia) = assign(x, norms, centroids.view());
-    KMeansModel { centroids, labels, inertia, n_iter }
+    KMeansModel {
+        centroids,
+        labels,
+        inertia,
+        n_iter,
+    }
 }
 
 /// Greedy k-means++: each new centroid is the best (lowest potential) of 2 + ln k candidates
@@ -493,9 +517,13 @@ fn init_centroids(
         let first = rng.gen_range(0..n);
         c.row_mut(0).assign(&x.row(first));
         start = 1;
-        sq_dist_to(x, norms, x.row(first).to_owned().view().insert_axis(Axis(0)))
-            .column(0)
-            .to_vec()
+        sq_dist_to(
+            x,
+            norms,
+            x.row(first).to_owned().view().insert_axis(Axis(0)),
+        )
+        .column(0)
+        .to_vec()
     } else {
         let (_, dists, _) = assign(x, norms, c.slice(ndarray::s![..start, ..]));
         dists
@@ -523,8 +551,11 @@ fn init_centroids(
         let mut best = 0usize;
         let mut best_pot = f64::INFINITY;
         for t in 0..cands.len() {
-            let pot: f64 =
-                closest.iter().zip(dist.column(t)).map(|(&a, &b)| a.min(b) as f64).sum();
+            let pot: f64 = closest
+                .iter()
+                .zip(dist.column(t))
+                .map(|(&a, &b)| a.min(b) as f64)
+                .sum();
             if pot < best_pot {
                 best_pot = pot;
                 best = t;
@@ -556,7 +587,13 @@ pub(crate) mod tests {
     use linfa::traits::Predict;
 
     /// Well-separated unit-norm blobs around k random directions.
-    pub(crate) fn blobs(n: usize, d: usize, k: usize, noise: f32, seed: u64) -> (Array2<f32>, Vec<usize>) {
+    pub(crate) fn blobs(
+        n: usize,
+        d: usize,
+        k: usize,
+        noise: f32,
+        seed: u64,
+    ) -> (Array2<f32>, Vec<usize>) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let centers = Array2::from_shape_fn((k, d), |_| rng.gen_range(-1.0f32..1.0));
         let mut x = Array2::<f32>::zeros((n, d));
@@ -587,7 +624,11 @@ pub(crate) mod tests {
     fn kmeans_inertia_close_to_linfa() {
         use linfa_clustering::KMeans as LinfaKMeans;
         let (x, _) = blobs(500, 8, 5, 0.6, 2);
-        let ours = KMeansParams::new(5, 3).check().unwrap().fit_view(x.view()).unwrap();
+        let ours = KMeansParams::new(5, 3)
+            .check()
+            .unwrap()
+            .fit_view(x.view())
+            .unwrap();
         let rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let theirs = LinfaKMeans::params_with_rng(5, rng)
             .n_runs(5)
@@ -595,7 +636,12 @@ pub(crate) mod tests {
             .unwrap();
         let their_inertia = theirs.inertia() * x.nrows() as f64;
         // linfa's inertia is a mean over rows; ours a sum. Ours must be no worse than 1% above.
-        assert!(ours.inertia() <= their_inertia * 1.01, "{} vs {}", ours.inertia(), their_inertia);
+        assert!(
+            ours.inertia() <= their_inertia * 1.01,
+            "{} vs {}",
+            ours.inertia(),
+            their_inertia
+        );
     }
 
     #[test]

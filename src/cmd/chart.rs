@@ -27,7 +27,9 @@ pub fn run(args: &ChartArgs) -> Result<()> {
     let report = report::read_json(&args.run_dir.join("run.json"))?;
     let formats = chart_formats(&parse_charts(&args.charts)?);
     if formats.is_empty() {
-        return Err(Error::Usage("--charts: name at least one of png, svg".into()));
+        return Err(Error::Usage(
+            "--charts: name at least one of png, svg".into(),
+        ));
     }
     let tmp = args.run_dir.join(".charts-tmp");
     let _ = std::fs::remove_dir_all(&tmp);

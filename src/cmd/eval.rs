@@ -24,10 +24,16 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     println!("run          {}", r.name);
     println!("units        {}", r.corpus.units);
     println!("themes       {}", r.themes.len());
-    println!("silhouette   {:.4}  (cosine, mean over units)", r.scores.silhouette);
+    println!(
+        "silhouette   {:.4}  (cosine, mean over units)",
+        r.scores.silhouette
+    );
     println!("inertia      {:.4}", r.scores.inertia);
-    let truth: Option<Vec<&str>> =
-        r.units.iter().map(|u| r.articles[u.article].label.as_deref()).collect();
+    let truth: Option<Vec<&str>> = r
+        .units
+        .iter()
+        .map(|u| r.articles[u.article].label.as_deref())
+        .collect();
     match truth {
         Some(truth) => {
             let pred: Vec<usize> = r.units.iter().map(|u| u.theme).collect();
@@ -39,7 +45,9 @@ pub fn run(args: &EvalArgs) -> Result<()> {
             println!("completeness {:.4}", x.completeness);
             println!("purity       {:.4}", x.purity);
         }
-        None => println!("(no corpus labels: run with --label-field to get NMI, ARI, V-measure, purity)"),
+        None => println!(
+            "(no corpus labels: run with --label-field to get NMI, ARI, V-measure, purity)"
+        ),
     }
     Ok(())
 }

@@ -99,7 +99,11 @@ impl InputArgs {
 
     /// The inputs, or the seed corpus when none were given.
     pub fn source(&self) -> Source {
-        if self.inputs.is_empty() { Source::EmbeddedSeeds } else { Source::Paths(self.inputs.clone()) }
+        if self.inputs.is_empty() {
+            Source::EmbeddedSeeds
+        } else {
+            Source::Paths(self.inputs.clone())
+        }
     }
 }
 
@@ -122,7 +126,10 @@ pub struct Bars {
 impl Bars {
     /// Bars that draw only on a terminal and not under `--quiet`.
     pub fn new(quiet: bool) -> Self {
-        Bars { enabled: !quiet && std::io::stderr().is_terminal(), current: Mutex::new(None) }
+        Bars {
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            current: Mutex::new(None),
+        }
     }
 }
 

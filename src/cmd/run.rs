@@ -6,12 +6,12 @@ use std::time::Instant;
 use clap::Args;
 
 use super::vectorize::VectorizeArgs;
-use super::{with_threads, Bars, InputArgs};
+use super::{Bars, InputArgs, with_threads};
 use crate::chart::{self, ChartFormat};
 use crate::cluster::{KChoice, Method};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::pipeline::{analyse, Progress};
+use crate::pipeline::{Progress, analyse};
 use crate::report::{self, RunReport, StageTime};
 use crate::rundir::RunDir;
 
@@ -82,7 +82,10 @@ impl RunArgs {
         if let Some(ch) = &self.charts {
             c.output.charts = parse_charts(ch)?;
         }
-        c.check().map_err(|e| Error::Config { file: "command line".into(), message: e.to_string() })?;
+        c.check().map_err(|e| Error::Config {
+            file: "command line".into(),
+            message: e.to_string(),
+        })?;
         Ok(c)
     }
 }
@@ -108,7 +111,9 @@ pub fn parse_charts(s: &str) -> Result<Vec<String>> {
     s.split(',')
         .map(|f| match f.trim() {
             f @ ("png" | "svg") => Ok(f.to_string()),
-            other => Err(Error::Usage(format!("--charts: unknown format `{other}` (png, svg or none)"))),
+            other => Err(Error::Usage(format!(
+                "--charts: unknown format `{other}` (png, svg or none)"
+            ))),
         })
         .collect()
 }
@@ -133,10 +138,24 @@ fn default_name(args: &RunArgs) -> String {
         .inputs
         .first()
         .and_then(|p| p.file_stem())
-        .map(|s| s.to_string_lossy().split('.').next().unwrap_or("corpus").to_string())
+        .map(|s| {
+            s.to_string_lossy()
+                .split('.')
+                .next()
+                .unwrap_or("corpus")
+                .to_string()
+        })
         .unwrap_or_else(|| "seeds".into());
-    let corpus: String =
-        corpus.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let corpus: String = corpus
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("{stamp}_{corpus}")
 }
 
@@ -147,13 +166,19 @@ pub fn write_outputs(report: &mut RunReport, dir: &RunDir, formats: &[ChartForma
     if !formats.is_empty() {
         chart::draw_all(report, &dir.path().join("charts"), formats)?;
     }
-    report.timings.push(StageTime { stage: "charts".into(), seconds: t.elapsed().as_secs_f64() });
+    report.timings.push(StageTime {
+        stage: "charts".into(),
+        seconds: t.elapsed().as_secs_f64(),
+    });
     let t = Instant::now();
     let html = report::html::render(report, &dir.path().join("charts"))?;
     dir.write("report.html", html.as_bytes())?;
     dir.write("assignments.csv", report::to_csv(report)?.as_bytes())?;
     dir.write("themes.md", report::markdown::render(report).as_bytes())?;
-    report.timings.push(StageTime { stage: "report".into(), seconds: t.elapsed().as_secs_f64() });
+    report.timings.push(StageTime {
+        stage: "report".into(),
+        seconds: t.elapsed().as_secs_f64(),
+    });
     dir.write("run.json", report::to_json(report)?.as_bytes())?;
     Ok(())
 }
@@ -174,7 +199,9 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
         log::warn!("{w}");
     }
     let formats = chart_formats(&config.output.charts);
-    with_threads(config.threads, || write_outputs(&mut report, &dir, &formats))?;
+    with_threads(config.threads, || {
+        write_outputs(&mut report, &dir, &formats)
+    })?;
     let path = dir.commit()?;
     print_summary(&report, &path);
     Ok(())
@@ -196,7 +223,14 @@ fn print_summary(report: &RunReport, path: &std::path::Path) {
     );
     for t in &report.themes {
         let terms: Vec<&str> = t.terms.iter().take(5).map(|w| w.term.as_str()).collect();
-        let _ = writeln!(out, "  {:>2}. {:<32} {:>5}  {}", t.id + 1, t.label, t.size, terms.join(", "));
+        let _ = writeln!(
+            out,
+            "  {:>2}. {:<32} {:>5}  {}",
+            t.id + 1,
+            t.label,
+            t.size,
+            terms.join(", ")
+        );
     }
     let _ = writeln!(out, "silhouette {:.3}", report.scores.silhouette);
     if let Some(x) = &report.scores.external {

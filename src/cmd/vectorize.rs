@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{with_threads, InputArgs};
+use super::{InputArgs, with_threads};
 use crate::error::{Error, Result};
 use crate::units;
 use crate::vectorize::{self, TfidfParams};
@@ -71,7 +71,11 @@ impl VectorizeArgs {
             let parsed: Option<Vec<usize>> = parts.iter().map(|s| s.parse().ok()).collect();
             match parsed.as_deref() {
                 Some([a, b]) => p.ngram_range = (*a, *b),
-                _ => return Err(Error::Usage(format!("--ngram-range {r}: expected MIN,MAX such as 1,2"))),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--ngram-range {r}: expected MIN,MAX such as 1,2"
+                    )));
+                }
             }
         }
         if let Some(v) = self.max_features {
@@ -132,7 +136,10 @@ pub fn run(args: &VectorizeCmdArgs) -> Result<()> {
         let corpus = crate::pipeline::ingest(&args.input.source(), &config)?;
         let units = units::split(&corpus, &config.units)?;
         let texts = units.texts(&corpus);
-        Ok((vectorize::fit_transform(&texts, &config.vectorize)?, units.len()))
+        Ok((
+            vectorize::fit_transform(&texts, &config.vectorize)?,
+            units.len(),
+        ))
     })?;
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     tfidf.write(&args.out)?;

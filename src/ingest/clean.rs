@@ -186,7 +186,8 @@ impl Cleaner {
         // Title: the first kept line, when it is short and reads as a headline.
         let mut title = None;
         let first = (0..lines.len()).find(|&i| !drop[i] && !lines[i].trim().is_empty());
-        let more_text = |i: usize| (i + 1..lines.len()).any(|j| !drop[j] && !lines[j].trim().is_empty());
+        let more_text =
+            |i: usize| (i + 1..lines.len()).any(|j| !drop[j] && !lines[j].trim().is_empty());
         if let Some(i) = first.filter(|&i| more_text(i)) {
             let t = lines[i].trim();
             let next_blank_or_end = lines

@@ -25,7 +25,11 @@ pub fn excerpt(text: &str, max_words: usize) -> String {
 }
 
 fn pct(part: usize, whole: usize) -> f64 {
-    if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
 }
 
 /// Renders `themes.md`.
@@ -40,7 +44,10 @@ pub fn render(report: &RunReport) -> String {
         "{} articles, {} passages, {} themes. {}\n",
         c.articles, c.units, k, report.k_selection.reason
     );
-    let _ = writeln!(s, "| # | Theme | Passages | Top terms |\n|---:|---|---:|---|");
+    let _ = writeln!(
+        s,
+        "| # | Theme | Passages | Top terms |\n|---:|---|---:|---|"
+    );
     for t in &report.themes {
         let terms: Vec<&str> = t.terms.iter().take(6).map(|w| w.term.as_str()).collect();
         let _ = writeln!(
@@ -80,7 +87,11 @@ pub fn render(report: &RunReport) -> String {
             s,
             "**Runs through:** {}{}\n",
             runs.join("; "),
-            if more > 0 { format!("; and {more} more articles") } else { String::new() }
+            if more > 0 {
+                format!("; and {more} more articles")
+            } else {
+                String::new()
+            }
         );
         let _ = writeln!(s, "**Best passages:**\n");
         for &u in &t.representatives {
@@ -108,7 +119,10 @@ pub fn render(report: &RunReport) -> String {
             }
             let _ = writeln!(s);
         }
-        let _ = writeln!(s, "\nColumns are theme numbers; cells are the share of the article's passages in each theme.");
+        let _ = writeln!(
+            s,
+            "\nColumns are theme numbers; cells are the share of the article's passages in each theme."
+        );
     }
     if let Some(x) = &report.scores.external {
         let _ = writeln!(
@@ -117,7 +131,11 @@ pub fn render(report: &RunReport) -> String {
             x.nmi, x.ari, x.v_measure, x.homogeneity, x.completeness, x.purity
         );
     }
-    let _ = writeln!(s, "\nMean silhouette (cosine): {:.3}.", report.scores.silhouette);
+    let _ = writeln!(
+        s,
+        "\nMean silhouette (cosine): {:.3}.",
+        report.scores.silhouette
+    );
     s
 }
 

@@ -1,0 +1,395 @@
+//! End-to-end tests: the binary on the seed corpus and on small fixtures, checked as a user would.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(p: &str) -> PathBuf {
+    root().join("tests/fixtures").join(p)
+}
+
+fn themata() -> Command {
+    let mut c = Command::cargo_bin("themata").unwrap();
+    c.current_dir(root());
+    c
+}
+
+/// Runs `themata run ARGS --out OUT --name NAME --charts none` and returns the run folder.
+fn run_ok(out: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let mut cmd = themata();
+    cmd.arg("run")
+        .args(args)
+        .args(["--out", out.to_str().unwrap(), "--name", name, "-q"]);
+    if !args.contains(&"--charts") {
+        cmd.args(["--charts", "none"]);
+    }
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "themata run {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out.join(name)
+}
+
+fn run_json(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap()
+}
+
+fn read_csv(dir: &Path) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(dir.join("assignments.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Checks what must hold for any run: each unit assigned exactly once to an existing theme, CSV
+/// and JSON agree, the spans slice the cleaned article text back to the unit's text.
+fn check_run_invariants(dir: &Path, inputs: &[PathBuf], extra: &[(&str, &str)]) -> Value {
+    let r = run_json(dir);
+    let k = r["themes"].as_array().unwrap().len();
+    let units = r["units"].as_array().unwrap();
+    assert_eq!(units.len(), r["corpus"]["units"].as_u64().unwrap() as usize);
+    let rows = read_csv(dir);
+    assert_eq!(rows.len(), units.len(), "one CSV row per unit");
+    let mut seen = vec![false; units.len()];
+    for (row, u) in rows.iter().zip(units) {
+        let id: usize = row["unit_id"].parse().unwrap();
+        assert!(!seen[id], "unit {id} assigned twice");
+        seen[id] = true;
+        let theme: usize = row["theme_id"].parse().unwrap();
+        assert!(theme < k);
+        assert_eq!(u["theme"].as_u64().unwrap() as usize, theme);
+        assert_eq!(
+            row["theme_label"],
+            r["themes"][theme]["label"].as_str().unwrap()
+        );
+    }
+    assert!(seen.iter().all(|&s| s), "every unit assigned");
+    let sizes: usize = r["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["size"].as_u64().unwrap() as usize)
+        .sum();
+    assert_eq!(sizes, units.len(), "theme sizes add up to the units");
+
+    // Spans: rebuild the cleaned corpus with the library and slice it.
+    let mut config = themata::config::Config::defaults().unwrap();
+    for (k, v) in extra {
+        match *k {
+            "text_field" => config.ingest.text_field = v.to_string(),
+            "id_field" => config.ingest.id_field = v.to_string(),
+            "label_field" => config.ingest.label_field = v.to_string(),
+            _ => unreachable!(),
+        }
+    }
+    let source = if inputs.is_empty() {
+        themata::pipeline::Source::EmbeddedSeeds
+    } else {
+        themata::pipeline::Source::Paths(inputs.to_vec())
+    };
+    let corpus = themata::pipeline::ingest(&source, &config).unwrap();
+    for u in units {
+        let a = &corpus.articles[u["article"].as_u64().unwrap() as usize];
+        let (s, e) = (
+            u["start"].as_u64().unwrap() as usize,
+            u["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            &a.text[s..e],
+            u["text"].as_str().unwrap(),
+            "span of unit {}",
+            u["id"]
+        );
+    }
+    r
+}
+
+fn theme_of_units_containing(r: &Value, needle: &str) -> BTreeMap<usize, usize> {
+    let mut counts = BTreeMap::new();
+    for u in r["units"].as_array().unwrap() {
+        if u["text"].as_str().unwrap().to_lowercase().contains(needle) {
+            *counts
+                .entry(u["theme"].as_u64().unwrap() as usize)
+                .or_default() += 1;
+        }
+    }
+    counts
+}
+
+fn majority(counts: &BTreeMap<usize, usize>) -> usize {
+    *counts
+        .iter()
+        .max_by_key(|(t, n)| (**n, std::cmp::Reverse(**t)))
+        .unwrap()
+        .0
+}
+
+#[test]
+fn seeds_run_writes_the_three_files_and_names_the_configured_themes() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = run_ok(out.path(), "seeds", &[]);
+    for f in ["run.json", "assignments.csv", "themes.md", "report.html"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let r = check_run_invariants(&dir, &[], &[]);
+    assert_eq!(r["corpus"]["articles"], 5);
+    let labels: Vec<&str> = r["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap())
+        .collect();
+    for name in [
+        "regional disparity",
+        "fear-based politics",
+        "labor mobilization",
+    ] {
+        assert!(labels.contains(&name), "{name} not among {labels:?}");
+    }
+    // The passages a reader would put under each named theme are mostly there.
+    let theme_id = |name: &str| labels.iter().position(|l| *l == name).unwrap();
+    for (needle, name) in [
+        ("discharged soldiers", "labor mobilization"),
+        ("fear", "fear-based politics"),
+        ("disparity", "regional disparity"),
+    ] {
+        let counts = theme_of_units_containing(&r, needle);
+        assert_eq!(
+            majority(&counts),
+            theme_id(name),
+            "units mentioning {needle:?}: {counts:?}"
+        );
+    }
+    let md = std::fs::read_to_string(dir.join("themes.md")).unwrap();
+    for name in [
+        "regional disparity",
+        "fear-based politics",
+        "labor mobilization",
+        "Best passages",
+    ] {
+        assert!(md.contains(name), "themes.md lacks {name}");
+    }
+}
+
+#[test]
+fn seeds_unguided_auto_k_still_separates_the_themes() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = run_ok(out.path(), "auto", &["--no-guide", "--k", "auto"]);
+    let r = check_run_invariants(&dir, &[], &[]);
+    let k = r["themes"].as_array().unwrap().len();
+    let sel = &r["k_selection"];
+    assert_eq!(sel["mode"], "auto");
+    let tried: Vec<u64> = sel["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["k"].as_u64().unwrap())
+        .collect();
+    assert!(
+        tried.iter().all(|&t| (2..=20).contains(&t)),
+        "k tried out of range: {tried:?}"
+    );
+    assert!(tried.contains(&(k as u64)) && (2..=20).contains(&k));
+    for t in r["themes"].as_array().unwrap() {
+        assert!(t["named"].is_null(), "--no-guide must not name themes");
+    }
+    let labor = majority(&theme_of_units_containing(&r, "discharged soldiers"));
+    let fear = majority(&theme_of_units_containing(&r, "fear"));
+    let disparity = majority(&theme_of_units_containing(&r, "disparity"));
+    assert!(
+        labor != fear && fear != disparity && labor != disparity,
+        "{labor} {fear} {disparity}"
+    );
+}
+
+#[test]
+fn same_seed_gives_identical_assignments_with_one_and_two_threads() {
+    let out = tempfile::tempdir().unwrap();
+    let a = run_ok(out.path(), "t1", &["--threads", "1", "--seed", "7"]);
+    let b = run_ok(out.path(), "t2", &["--threads", "2", "--seed", "7"]);
+    let ca = std::fs::read(a.join("assignments.csv")).unwrap();
+    let cb = std::fs::read(b.join("assignments.csv")).unwrap();
+    assert_eq!(ca, cb);
+}
+
+#[test]
+fn jsonl_fixture_uses_fields_drops_boilerplate_and_scores_labels() {
+    let out = tempfile::tempdir().unwrap();
+    let input = fixture("jsonl/articles.jsonl");
+    let dir = run_ok(
+        out.path(),
+        "jsonl",
+        &[
+            input.to_str().unwrap(),
+            "--label-field",
+            "label",
+            "--k",
+            "2",
+            "--no-guide",
+        ],
+    );
+    let r = check_run_invariants(&dir, &[input], &[("label_field", "label")]);
+    assert_eq!(r["corpus"]["articles"], 8);
+    let ids: Vec<&str> = r["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "bee-0", "rail-0", "bee-1", "rail-1", "bee-2", "rail-2", "bee-3", "rail-3"
+        ]
+    );
+    assert_boilerplate_gone(&r);
+    let x = &r["scores"]["external"];
+    assert!(x["nmi"].as_f64().unwrap() > 0.8, "two clear topics: {x}");
+    assert_eq!(read_csv(&dir)[0]["label"], "bees");
+}
+
+#[test]
+fn csv_fixture_reads_named_columns() {
+    let out = tempfile::tempdir().unwrap();
+    let input = fixture("csv/articles.csv");
+    let dir = run_ok(
+        out.path(),
+        "csv",
+        &[
+            input.to_str().unwrap(),
+            "--text-field",
+            "body",
+            "--id-field",
+            "doc",
+            "--label-field",
+            "topic",
+            "--k",
+            "2",
+        ],
+    );
+    let r = check_run_invariants(
+        &dir,
+        &[input],
+        &[
+            ("text_field", "body"),
+            ("id_field", "doc"),
+            ("label_field", "topic"),
+        ],
+    );
+    assert_eq!(r["articles"][1]["id"], "rail-0");
+    assert_eq!(r["articles"][0]["title"], "Spring inspections");
+    assert_boilerplate_gone(&r);
+}
+
+#[test]
+fn nested_folder_is_walked_in_path_order() {
+    let out = tempfile::tempdir().unwrap();
+    let input = fixture("nested");
+    let dir = run_ok(out.path(), "nested", &[input.to_str().unwrap(), "--k", "2"]);
+    let r = check_run_invariants(&dir, &[input], &[]);
+    let ids: Vec<&str> = r["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["bee2", "rail0", "bee0", "bee1", "rail1", "rail2"],
+        "sorted by path, .pdf skipped"
+    );
+    assert_boilerplate_gone(&r);
+}
+
+fn assert_boilerplate_gone(r: &Value) {
+    for u in r["units"].as_array().unwrap() {
+        let t = u["text"].as_str().unwrap();
+        for junk in [
+            "Home | News",
+            "Monday, March 3",
+            "Share this",
+            "Read more",
+            "By Jane Doe",
+            "editor@example.org",
+            "Another headline",
+        ] {
+            assert!(!t.contains(junk), "boilerplate {junk:?} left in unit: {t}");
+        }
+    }
+}
+
+#[test]
+fn existing_run_is_never_overwritten() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = run_ok(out.path(), "keep", &[]);
+    let before = std::fs::read(dir.join("run.json")).unwrap();
+    themata()
+        .args([
+            "run",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--name",
+            "keep",
+            "--charts",
+            "none",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("already exists"));
+    assert_eq!(std::fs::read(dir.join("run.json")).unwrap(), before);
+    let names: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["keep"], "no temporary folder left behind");
+}
+
+#[test]
+fn vectorize_writes_matrix_market_and_vocabulary() {
+    let out = tempfile::tempdir().unwrap();
+    themata()
+        .args(["vectorize", "seeds", "--unit", "document", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let vocab = std::fs::read_to_string(out.path().join("vocab.txt")).unwrap();
+    let terms: Vec<&str> = vocab.lines().collect();
+    let mut sorted = terms.clone();
+    sorted.sort();
+    assert_eq!(terms, sorted, "columns in sorted term order");
+    let mtx = std::fs::read_to_string(out.path().join("matrix.mtx")).unwrap();
+    let header = mtx.lines().find(|l| !l.starts_with('%')).unwrap();
+    let dims: Vec<usize> = header
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(dims[0], 5, "one row per document");
+    assert_eq!(dims[1], terms.len());
+}
+
+#[test]
+fn every_subcommand_has_help_with_examples() {
+    for sub in ["run", "vectorize", "chart", "eval"] {
+        themata()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("Examples:"));
+    }
+}
