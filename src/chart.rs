@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use crate::report::RunReport;
 use crate::{Error, Result};
 
+pub(crate) use axis::thousands as group_thousands;
 pub use palette::theme_color;
+pub(crate) use plots::article_name as article_display_name;
 
 /// The file format of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -52,8 +52,8 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let first = (lo / step - 1e-9).floor();
-    let last = (hi / step + 1e-9).ceil();
+    let first = (lo / step + 1e-6).floor();
+    let last = (hi / step - 1e-6).ceil();
     let ticks = (first as i64..=last as i64)
         .map(|i| i as f64 * step)
         .collect();

@@ -201,10 +201,9 @@ fn theme_map(r: &RunReport) -> Scene {
     let top = header_height(true);
     let note = if shown.len() < n {
         format!(
-            "Showing {} of {} passages (every {:.1}th, in corpus order); theme labels sit at the centroids of all passages.",
+            "Showing {} of {} passages, evenly spaced in corpus order; theme labels sit at the centroids of all passages.",
             thousands(shown.len() as i64),
             thousands(n as i64),
-            n as f64 / shown.len() as f64
         )
     } else {
         String::new()
@@ -610,12 +609,18 @@ fn theme_sizes(r: &RunReport) -> Scene {
 
 fn color_bar(s: &mut Scene, x: i32, y0: i32, y1: i32, lo: f64, hi: f64, title: &str, pct: bool) {
     let bw = 18;
-    let n = (y1 - y0).max(1);
-    for py in 0..n {
-        let t = 1.0 - f64::from(py) / f64::from(n);
-        let v = lo + t * (hi - lo);
-        let tt = if hi > lo { (v - lo) / (hi - lo) } else { 0.0 };
-        s.fill_rect(x, y0 + py, x + bw, y0 + py + 1, sequential(tt));
+    // 64 bands are smooth to the eye and keep the SVG small.
+    let bands = 64;
+    for b in 0..bands {
+        let ya = y1 - (y1 - y0) * b / bands;
+        let yb = y1 - (y1 - y0) * (b + 1) / bands;
+        s.fill_rect(
+            x,
+            yb,
+            x + bw,
+            ya,
+            sequential((f64::from(b) + 0.5) / f64::from(bands)),
+        );
     }
     s.stroke_rect(x, y0, x + bw, y1, AXIS, 1);
     let (ticks, step) = ticks_within(lo, hi, 5);
@@ -932,7 +937,7 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
         .collect();
     let label_w = max_width(LABEL, &labels).max(40);
     let row_h = 32;
-    let left = MARGIN + AXIS_TITLE.line_height() + 14 + 22 + label_w + 14;
+    let left = MARGIN + AXIS_TITLE.line_height() + 14 + label_w + 14;
     let plot_w = 560;
     let top = header_height(true);
     let plot_h = (k as i32).max(1) * row_h;
