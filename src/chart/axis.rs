@@ -75,7 +75,7 @@ pub(crate) fn ticks_within(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
 
 /// A tick label for `v` on an axis whose ticks are `step` apart.
 pub(crate) fn tick_label(v: f64, step: f64) -> String {
-    let v = if v.abs() < step * 1e-6 { 0.0 } else { v };
+    let v = if v.abs() < step * 1e-3 { 0.0 } else { v };
     if step >= 1.0 && v.abs() < 1e15 {
         return thousands(v.round() as i64);
     }
@@ -98,7 +98,7 @@ pub(crate) fn thousands(v: i64) -> String {
     let digits = v.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -5,7 +5,6 @@
 //! canvas.
 
 use super::axis::{Scale, compact, nice_ticks, thousands, tick_label, ticks_within};
-use super::ellipsize;
 use super::palette::{AXIS, GRID, MUTED, Rgba, TEXT, WHITE, category, sequential};
 use super::scene::{Align, Font, Scene};
 use crate::report::{ArticleInfo, RunReport};
@@ -454,7 +453,7 @@ fn top_terms(r: &RunReport) -> Scene {
         &mut s,
         "Top terms per theme",
         &format!(
-            "The {nterms} most distinctive terms of each theme, by class-based TF-IDF weight (each panel has its own scale)"
+            "The {nterms} most distinctive terms of each theme (each panel has its own scale)"
         ),
     );
     for (i, t) in r.themes.iter().enumerate() {
@@ -607,7 +606,14 @@ fn theme_sizes(r: &RunReport) -> Scene {
 // ---------------------------------------------------------------------------------------------
 // Matrix charts (heatmap, similarity) share a colour bar.
 
-fn color_bar(s: &mut Scene, x: i32, y0: i32, y1: i32, lo: f64, hi: f64, title: &str, pct: bool) {
+fn color_bar(
+    s: &mut Scene,
+    x: i32,
+    (y0, y1): (i32, i32),
+    (lo, hi): (f64, f64),
+    title: &str,
+    pct: bool,
+) {
     let bw = 18;
     // 64 bands are smooth to the eye and keep the SVG small.
     let bands = 64;
@@ -650,8 +656,8 @@ fn color_bar(s: &mut Scene, x: i32, y0: i32, y1: i32, lo: f64, hi: f64, title: &
     );
 }
 
-fn color_bar_width(title_len: i32) -> i32 {
-    let _ = title_len;
+/// Width a colour bar with its tick labels and title takes.
+fn color_bar_width() -> i32 {
     18 + 8 + TICK.width("100%") + 14 + AXIS_TITLE.line_height() + 4
 }
 
@@ -684,7 +690,7 @@ fn heatmap(r: &RunReport) -> Scene {
     let grid_w = k as i32 * cell_w;
     let grid_h = (rows.len() as i32).max(1) * cell_h;
     let bar_x = left + grid_w + 30;
-    let w = (bar_x + color_bar_width(0) + MARGIN).max(620);
+    let w = (bar_x + color_bar_width() + MARGIN).max(620);
     let h = top + grid_h + 10 + col_label_h + 14 + AXIS_TITLE.line_height() + MARGIN;
     let mut s = Scene::new(w, h);
     let subtitle = if rows.len() < na {
@@ -749,10 +755,8 @@ fn heatmap(r: &RunReport) -> Scene {
     color_bar(
         &mut s,
         bar_x,
-        top,
-        top + bar_h,
-        0.0,
-        1.0,
+        (top, top + bar_h),
+        (0.0, 1.0),
         "share of passages",
         true,
     );
@@ -787,7 +791,7 @@ fn similarity(r: &RunReport) -> Scene {
     let top = header_height(true);
     let grid = k as i32 * cell;
     let bar_x = left + grid + 30;
-    let w = (bar_x + color_bar_width(0) + MARGIN).max(620);
+    let w = (bar_x + color_bar_width() + MARGIN).max(620);
     let h = top + grid + 12 + label_w + 14 + AXIS_TITLE.line_height() + MARGIN;
     let mut s = Scene::new(w, h);
     header(
@@ -818,16 +822,9 @@ fn similarity(r: &RunReport) -> Scene {
     } else {
         Font::regular(11.5)
     };
-    for i in 0..k {
+    for (i, label) in labels.iter().enumerate() {
         let y0 = top + i as i32 * cell;
-        s.text(
-            &labels[i],
-            left - 12,
-            y0 + cell / 2,
-            LABEL,
-            TEXT,
-            Align::Right,
-        );
+        s.text(label, left - 12, y0 + cell / 2, LABEL, TEXT, Align::Right);
         s.fill_rect(
             left - 8,
             y0 + cell / 2 - 5,
@@ -863,10 +860,8 @@ fn similarity(r: &RunReport) -> Scene {
     color_bar(
         &mut s,
         bar_x,
-        top,
-        top + grid.clamp(120, 320),
-        lo,
-        1.0,
+        (top, top + grid.clamp(120, 320)),
+        (lo, 1.0),
         "cosine similarity",
         false,
     );
@@ -980,13 +975,6 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
     for (row, (&leaf, l)) in order.iter().zip(&labels).enumerate() {
         let cy = top + row as i32 * row_h + row_h / 2;
         s.circle(left, cy, 5, category(leaf), Some((TEXT, 1)));
-        s.fill_rect(
-            left - label_w - 14 - 22,
-            cy - 7,
-            left - label_w - 14 - 8,
-            cy + 7,
-            category(leaf),
-        );
         s.text(l, left - 14, cy, LABEL, TEXT, Align::Right);
     }
     s.text(
@@ -1163,7 +1151,6 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
         TEXT,
         Align::Center,
     );
-    let _ = ellipsize;
     Some(s)
 }
 

@@ -22,6 +22,9 @@ pub(crate) const FAMILY: &str = "DejaVu Sans";
 /// What SVG viewers are told to use: the embedded font's family first, then look-alikes.
 const SVG_FAMILY: &str = "DejaVu Sans, Verdana, Bitstream Vera Sans, Arial, sans-serif";
 
+/// DejaVu Sans: units per em over (ascender − descender), times plotters' SVG divisor 1.24.
+const SVG_SIZE_RATIO: f64 = 2048.0 / (1901.0 + 483.0) * 1.24;
+
 static FONTS: Once = Once::new();
 
 /// Registers DejaVu Sans (regular and bold) with plotters, once per process.
@@ -429,7 +432,15 @@ impl Scene {
                         (VPos::Center, (font.size * 0.06).round() as i32)
                     };
                     let c = color(*c);
-                    let mut style = font.desc().color(&c).pos(Pos::new(h, v));
+                    // plotters writes SVG font sizes as size / 1.24 while ab_glyph scales the
+                    // font's full height (ascender − descender) to `size`; scaling by the ratio
+                    // makes browsers draw DejaVu Sans exactly as wide as it was measured.
+                    let desc = if bitmap {
+                        font.desc()
+                    } else {
+                        font.desc().resize(font.size * SVG_SIZE_RATIO)
+                    };
+                    let mut style = desc.color(&c).pos(Pos::new(h, v));
                     let pos = if *vertical {
                         style = style.transform(FontTransform::Rotate270);
                         (*x + shift, *y)

@@ -140,7 +140,7 @@ fn summary(h: &mut String, r: &RunReport) {
     let _ = writeln!(
         h,
         "<tr><th>Inertia</th><td>{}</td></tr>",
-        esc(&format!("{:.4}", r.scores.inertia))
+        esc(&decimal(r.scores.inertia))
     );
     if let Some(e) = &r.scores.external {
         for (k, v) in [
@@ -193,7 +193,7 @@ fn article_name(a: &ArticleInfo) -> &str {
     crate::chart::article_display_name(a)
 }
 
-fn unit<'a>(r: &'a RunReport, id: usize) -> Option<&'a UnitRecord> {
+fn unit(r: &RunReport, id: usize) -> Option<&UnitRecord> {
     match r.units.get(id) {
         Some(u) if u.id == id => Some(u),
         _ => r.units.iter().find(|u| u.id == id),
@@ -304,10 +304,8 @@ fn articles(h: &mut String, r: &RunReport) {
         // Quoted passages link here, so their articles must have rows.
         for t in &r.themes {
             for &id in &t.representatives {
-                if let Some(u) = unit(r, id) {
-                    if u.article < na {
-                        keep.push(u.article);
-                    }
+                if let Some(u) = unit(r, id).filter(|u| u.article < na) {
+                    keep.push(u.article);
                 }
             }
         }
@@ -441,6 +439,24 @@ fn esc(s: &str) -> String {
 
 fn num(n: usize) -> String {
     crate::chart::group_thousands(n as i64)
+}
+
+/// A measurement with about four significant digits: `50.30`, `12,345`.
+fn decimal(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v.abs() >= 1000.0 {
+        return crate::chart::group_thousands(v.round() as i64);
+    }
+    let digits = if v.abs() >= 100.0 {
+        1
+    } else if v.abs() >= 10.0 {
+        2
+    } else {
+        3
+    };
+    format!("{v:.digits$}")
 }
 
 fn bytes(n: usize) -> String {
