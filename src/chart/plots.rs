@@ -4,7 +4,7 @@
 //! picture), shortens long labels with an ellipsis to the space it has, and keeps all text on the
 //! canvas.
 
-use super::axis::{Scale, compact, nice_ticks, thousands, tick_label, ticks_within};
+use super::axis::{Scale, compact_all, nice_ticks, thousands, tick_label, ticks_within};
 use super::palette::{AXIS, GRID, MUTED, Rgba, TEXT, WHITE, category, sequential};
 use super::scene::{Align, Font, Scene};
 use crate::report::{ArticleInfo, RunReport};
@@ -1036,14 +1036,15 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
     let (st, sstep) = nice_ticks(slo, shi, 4);
     let (it, istep) = nice_ticks(ilo, ihi, 4);
     let sl: Vec<String> = st.iter().map(|v| tick_label(*v, sstep)).collect();
-    let il: Vec<String> = it.iter().map(|v| compact(*v, istep)).collect();
+    let il = compact_all(&it, istep);
     let tick_w = max_width(TICK, &sl).max(max_width(TICK, &il));
 
     let left = MARGIN + AXIS_TITLE.line_height() + 12 + tick_w + 10;
     let plot_w = 640;
     let panel_h = 220;
-    let gap = 44;
-    let top = header_height(true);
+    let gap = 64;
+    // Each panel has a title row above it.
+    let top = header_height(true) + 22;
     let w = left + plot_w + 30 + MARGIN;
     let h =
         top + 2 * panel_h + gap + 8 + TICK.line_height() + 12 + AXIS_TITLE.line_height() + MARGIN;
@@ -1130,9 +1131,9 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
             TEXT,
             Align::Center,
         );
-        // Panel legend in the top right corner.
-        let lx = left + plot_w - 10;
-        s.text(legend, lx, py0 + 12, TICK, color, Align::Right);
+        // Panel title above its top left corner, in the line's colour.
+        s.fill_rect(left, py0 - 15, left + 16, py0 - 12, color);
+        s.text(legend, left + 22, py0 - 13, LABEL, TEXT, Align::Left);
     }
     // Label the chosen k on whichever side of the line has room.
     let label = format!("chosen k = {}", ks.chosen);
@@ -1142,7 +1143,7 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
     } else {
         (chosen_x - 8, Align::Right)
     };
-    s.text(&label, lx, top + panel_h + gap / 2, LABEL_BOLD, TEXT, align);
+    s.text(&label, lx, top + panel_h + 20, LABEL_BOLD, TEXT, align);
     s.text(
         "number of themes k",
         left + plot_w / 2,
