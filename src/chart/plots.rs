@@ -620,11 +620,12 @@ fn color_bar(
     for b in 0..bands {
         let ya = y1 - (y1 - y0) * b / bands;
         let yb = y1 - (y1 - y0) * (b + 1) / bands;
+        // One pixel of overlap hides anti-aliasing seams between bands in SVG viewers.
         s.fill_rect(
             x,
             yb,
             x + bw,
-            ya,
+            (ya + 1).min(y1),
             sequential((f64::from(b) + 0.5) / f64::from(bands)),
         );
     }

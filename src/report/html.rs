@@ -543,9 +543,10 @@ blockquote footer{font-size:.88rem;color:var(--muted)}
 .scroll{overflow-x:auto;border:1px solid var(--line);border-radius:10px}
 table.mix{width:100%;font-size:.9rem;font-variant-numeric:tabular-nums}
 table.mix th,table.mix td{padding:5px 8px;border-bottom:1px solid #eef1f4;text-align:center;white-space:nowrap}
-table.mix thead th{position:sticky;top:0;background:#fff;border-bottom:2px solid var(--line);font-weight:600;vertical-align:bottom;white-space:normal;min-width:70px;font-size:.82rem}
+table.mix thead th{position:sticky;top:0;background:#fff;border-bottom:2px solid var(--line);font-weight:600;vertical-align:bottom;white-space:normal;min-width:96px;max-width:150px;font-size:.82rem;line-height:1.3}
 table.mix thead th .sw{width:10px;height:10px;margin-right:4px;vertical-align:middle}
-table.mix th.name{text-align:left;font-weight:400;max-width:420px;overflow:hidden;text-overflow:ellipsis}
+table.mix th.name{text-align:left;font-weight:400;max-width:420px;overflow:hidden;text-overflow:ellipsis;position:sticky;left:0;background:#fff;z-index:1}
+table.mix thead th.name{z-index:2}
 table.mix td.num{color:var(--muted)}
 table.mix td[style]{background:rgba(0,114,178,calc(var(--s) * .85));color:#111}
 table.mix td.z{color:#c0c6cc}
