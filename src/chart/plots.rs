@@ -278,10 +278,12 @@ fn theme_map(r: &RunReport) -> Scene {
         );
     }
 
-    let (radius, alpha) = match shown.len() {
-        0..=300 => (4, 0.8),
-        301..=2000 => (3, 0.65),
-        _ => (2, 0.5),
+    // Few points are drawn large and outlined (so pale colours such as Okabe–Ito's yellow stay
+    // visible on white); many points are drawn small and translucent so dense areas read as such.
+    let (radius, alpha, outline) = match shown.len() {
+        0..=300 => (5, 0.85, Some((TEXT.alpha(0.55), 1))),
+        301..=2000 => (3, 0.7, Some((TEXT.alpha(0.3), 1))),
+        _ => (2, 0.55, None),
     };
     for &i in &shown {
         let u = &r.units[i];
@@ -291,7 +293,7 @@ fn theme_map(r: &RunReport) -> Scene {
             sy.px(finite(u.xy[1])),
             radius,
             c,
-            None,
+            outline,
         );
     }
 
