@@ -93,8 +93,11 @@ impl Font {
     }
 
     /// `s`, shortened with an ellipsis until it is at most `max_px` wide.
+    /// Runs of whitespace (newlines, tabs) become single spaces first, since a chart label is
+    /// one line.
     pub(crate) fn fit(self, s: &str, max_px: i32) -> String {
-        let s = s.trim();
+        let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let s = one_line.as_str();
         if self.width(s) <= max_px {
             return s.to_string();
         }
@@ -453,6 +456,36 @@ impl Scene {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_keeps_text_that_fits_and_shortens_text_that_does_not() {
+        let f = Font::regular(15.0);
+        assert_eq!(f.fit("nasa", 200), "nasa");
+        let long = "cryptography and the public key infrastructure debate";
+        let out = f.fit(long, 150);
+        assert!(out.ends_with('…') && f.width(&out) <= 150, "{out}");
+        assert!(long.starts_with(out.trim_end_matches('…')));
+    }
+
+    #[test]
+    fn fit_puts_labels_on_one_line() {
+        assert_eq!(
+            Font::regular(15.0).fit("  two\n lines\t here ", 500),
+            "two lines here"
+        );
+    }
+
+    #[test]
+    fn bold_text_is_wider_than_regular() {
+        ensure_fonts();
+        assert!(Font::bold(15.0).width("theme map") > Font::regular(15.0).width("theme map"));
+        assert!(Font::regular(15.0).width("theme map") > 40);
     }
 }
 
