@@ -459,6 +459,10 @@ impl Scene {
     }
 }
 
+fn color(c: Rgba) -> RGBAColor {
+    RGBAColor(c.0, c.1, c.2, c.3)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,8 +491,4 @@ mod tests {
         assert!(Font::bold(15.0).width("theme map") > Font::regular(15.0).width("theme map"));
         assert!(Font::regular(15.0).width("theme map") > 40);
     }
-}
-
-fn color(c: Rgba) -> RGBAColor {
-    RGBAColor(c.0, c.1, c.2, c.3)
 }
