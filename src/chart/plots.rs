@@ -934,7 +934,8 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
         .map(|&i| LABEL.fit(&theme_label(r, i), 320))
         .collect();
     let label_w = max_width(LABEL, &labels).max(40);
-    let row_h = 32;
+    // Small hierarchies get taller rows so the tree keeps a readable shape.
+    let row_h = (200 / (k.max(1) as i32)).clamp(32, 48);
     let left = MARGIN + AXIS_TITLE.line_height() + 14 + label_w + 14;
     let plot_w = 560;
     let top = header_height(true);
