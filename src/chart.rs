@@ -107,7 +107,8 @@ pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Resu
 /// the ellipsis.
 ///
 /// ```
-/// assert_eq!(themata::chart::ellipsize("space exploration", 8), "space…");
+/// assert_eq!(themata::chart::ellipsize("space exploration", 9), "space ex…");
+/// assert_eq!(themata::chart::ellipsize("space exploration", 7), "space…");
 /// assert_eq!(themata::chart::ellipsize("short", 8), "short");
 /// ```
 pub fn ellipsize(s: &str, max_chars: usize) -> String {

@@ -140,7 +140,7 @@ fn summary(h: &mut String, r: &RunReport) {
     let _ = writeln!(
         h,
         "<tr><th>Inertia</th><td>{}</td></tr>",
-        esc(&format!("{:.4}", r.scores.inertia))
+        esc(&decimal(r.scores.inertia))
     );
     if let Some(e) = &r.scores.external {
         for (k, v) in [
@@ -193,7 +193,7 @@ fn article_name(a: &ArticleInfo) -> &str {
     crate::chart::article_display_name(a)
 }
 
-fn unit<'a>(r: &'a RunReport, id: usize) -> Option<&'a UnitRecord> {
+fn unit(r: &RunReport, id: usize) -> Option<&UnitRecord> {
     match r.units.get(id) {
         Some(u) if u.id == id => Some(u),
         _ => r.units.iter().find(|u| u.id == id),
@@ -304,10 +304,8 @@ fn articles(h: &mut String, r: &RunReport) {
         // Quoted passages link here, so their articles must have rows.
         for t in &r.themes {
             for &id in &t.representatives {
-                if let Some(u) = unit(r, id) {
-                    if u.article < na {
-                        keep.push(u.article);
-                    }
+                if let Some(u) = unit(r, id).filter(|u| u.article < na) {
+                    keep.push(u.article);
                 }
             }
         }
@@ -443,6 +441,24 @@ fn num(n: usize) -> String {
     crate::chart::group_thousands(n as i64)
 }
 
+/// A measurement with about four significant digits: `50.30`, `12,345`.
+fn decimal(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v.abs() >= 1000.0 {
+        return crate::chart::group_thousands(v.round() as i64);
+    }
+    let digits = if v.abs() >= 100.0 {
+        1
+    } else if v.abs() >= 10.0 {
+        2
+    } else {
+        3
+    };
+    format!("{v:.digits$}")
+}
+
 fn bytes(n: usize) -> String {
     let f = n as f64;
     if f >= 1e9 {
@@ -527,9 +543,10 @@ blockquote footer{font-size:.88rem;color:var(--muted)}
 .scroll{overflow-x:auto;border:1px solid var(--line);border-radius:10px}
 table.mix{width:100%;font-size:.9rem;font-variant-numeric:tabular-nums}
 table.mix th,table.mix td{padding:5px 8px;border-bottom:1px solid #eef1f4;text-align:center;white-space:nowrap}
-table.mix thead th{position:sticky;top:0;background:#fff;border-bottom:2px solid var(--line);font-weight:600;vertical-align:bottom;white-space:normal;min-width:70px;font-size:.82rem}
+table.mix thead th{position:sticky;top:0;background:#fff;border-bottom:2px solid var(--line);font-weight:600;vertical-align:bottom;white-space:normal;min-width:96px;max-width:150px;font-size:.82rem;line-height:1.3}
 table.mix thead th .sw{width:10px;height:10px;margin-right:4px;vertical-align:middle}
-table.mix th.name{text-align:left;font-weight:400;max-width:420px;overflow:hidden;text-overflow:ellipsis}
+table.mix th.name{text-align:left;font-weight:400;max-width:420px;overflow:hidden;text-overflow:ellipsis;position:sticky;left:0;background:#fff;z-index:1}
+table.mix thead th.name{z-index:2}
 table.mix td.num{color:var(--muted)}
 table.mix td[style]{background:rgba(0,114,178,calc(var(--s) * .85));color:#111}
 table.mix td.z{color:#c0c6cc}
