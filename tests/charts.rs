@@ -306,3 +306,68 @@ fn ellipsize_is_public_and_char_safe() {
     assert_eq!(ellipsize("ab", 1), "…");
     assert_eq!(ellipsize("héllo wörld", 6), "héllo…");
 }
+
+/// The whole chain a user sees: `themata run` on the seeds draws every chart in both formats,
+/// each readable, and `themata chart` redraws the SVGs byte for byte from run.json.
+#[test]
+fn seeds_run_charts_are_complete_and_redrawn_identically() {
+    let out = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("themata");
+    let status = std::process::Command::new(&bin)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "-q", "--name", "seeds", "--out"])
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = out.path().join("seeds");
+    let report: RunReport =
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    let charts = run.join("charts");
+    for name in CHART_NAMES {
+        let (w, h, colours) = png_info(&charts.join(format!("{name}.png")));
+        assert_eq!(
+            (w, h),
+            svg_size(&charts.join(format!("{name}.svg"))),
+            "{name}"
+        );
+        assert!(colours > 10, "{name}: only {colours} colours");
+        let texts = svg_texts(&charts.join(format!("{name}.svg")));
+        for title in axis_titles(name) {
+            assert!(
+                texts.iter().any(|t| t == title),
+                "{name}: `{title}` missing"
+            );
+        }
+        if name != "k_selection" {
+            for t in &report.themes {
+                assert!(
+                    shows_label(&texts, &t.label),
+                    "{name}: `{}` missing",
+                    t.label
+                );
+            }
+        }
+    }
+    let before: Vec<Vec<u8>> = CHART_NAMES
+        .iter()
+        .map(|n| std::fs::read(charts.join(format!("{n}.svg"))).unwrap())
+        .collect();
+    let status = std::process::Command::new(&bin)
+        .arg("chart")
+        .arg(&run)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for (n, old) in CHART_NAMES.iter().zip(before) {
+        assert_eq!(
+            std::fs::read(charts.join(format!("{n}.svg"))).unwrap(),
+            old,
+            "{n}.svg"
+        );
+    }
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    for t in &report.themes {
+        assert!(html.contains(&themata::report::html::escape(&t.label)));
+    }
+}
