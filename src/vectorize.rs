@@ -321,7 +321,11 @@ fn concat_blocks(blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f32>)>, cols: usize) -> 
 /// ```
 pub fn fit_transform(docs: &[&str], params: &TfidfParams) -> Result<Tfidf> {
     let analyzer = Analyzer::new(params)?;
+    let t0 = std::time::Instant::now();
     let chunks = count::count_chunks(docs, &analyzer, params.hashing);
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("count {:?}", t0.elapsed());
+    }
     match params.hashing {
         Some(n) => Ok(fit_hashed(docs.len(), chunks, n, params)),
         None => fit_vocab(docs.len(), chunks, params),
@@ -333,7 +337,11 @@ fn fit_vocab(
     chunks: Vec<count::ChunkCounts>,
     params: &TfidfParams,
 ) -> Result<Tfidf> {
+    let t0 = std::time::Instant::now();
     let merged = count::merge(&chunks);
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("merge {:?}", t0.elapsed());
+    }
     if merged.df.is_empty() {
         return Err(Error::Usage(
             "empty vocabulary: the documents hold no terms (perhaps only stop words)".into(),
@@ -390,6 +398,9 @@ fn fit_vocab(
             "after pruning, no terms remain; try a lower min_df or a higher max_df".into(),
         ));
     }
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("kept {:?}", t0.elapsed());
+    }
     let mut column = vec![u32::MAX; merged.df.len()];
     for (c, (_, g)) in kept.iter().enumerate() {
         column[*g as usize] = c as u32;
@@ -419,7 +430,13 @@ fn fit_vocab(
             (lens, idx, val)
         })
         .collect();
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("blocks {:?}", t0.elapsed());
+    }
     let matrix = concat_blocks(blocks, vocab.len());
+    if std::env::var_os("TIMING").is_some() {
+        eprintln!("concat {:?}", t0.elapsed());
+    }
     debug_assert_eq!(matrix.rows(), n_docs);
     Ok(Tfidf {
         matrix,

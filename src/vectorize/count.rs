@@ -2,11 +2,17 @@
 //! vocabulary.
 //!
 //! Documents are cut into chunks of consecutive documents (by size, independent of the thread
-//! count). Each chunk interns its words to `u32` ids (a raw token is looked up once per chunk; its
-//! stop-word test and stem are cached with it), forms n-grams as id sequences (a bigram is one
-//! `u64` key, never a string) and records per document `(feature, count)` pairs plus per-feature
-//! document and total counts. [`merge`] then folds the chunk tables into one global table in chunk
-//! order, so ids, and everything built from them, do not depend on scheduling.
+//! count). Each chunk lowercases its documents once, interns its words to `u32` ids (tokens are
+//! borrowed slices of the text, so a token costs a hash lookup and no allocation; its stop-word
+//! test and stem are cached with it), forms n-grams as id sequences (a bigram is one `u64` key,
+//! never a string) and records per document `(feature, count)` pairs plus per-feature document
+//! and total counts. [`merge`] then folds the chunk tables into global ones: keys are split into
+//! a fixed number of shards by hash, and each shard is interned in parallel, visiting the chunks
+//! in order. Shard of a key, order within a shard and so every id are independent of scheduling.
+
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasher, Hash};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -96,10 +102,18 @@ impl FeatureTable {
     }
 }
 
+/// Where a chunk's word lives: `(source, start, len)`, source being a document of the chunk or
+/// [`NONE`] for the stem arena.
+type WordRef = (u32, u32, u32);
+
 /// The counts of one chunk of documents.
-pub(super) struct ChunkCounts {
+pub(super) struct ChunkCounts<'a> {
+    /// The chunk's documents, lowercased.
+    texts: Vec<Cow<'a, str>>,
+    /// Stems, concatenated (stemming mode only).
+    stems: String,
     /// Chunk-local word id → word (after stop words and stemming).
-    words: Vec<Box<str>>,
+    words: Vec<WordRef>,
     /// Chunk-local features.
     features: FeatureTable,
     /// Per local feature: number of documents of the chunk holding it.
@@ -113,7 +127,18 @@ pub(super) struct ChunkCounts {
     pub(super) hashed: Option<Vec<(u32, f64)>>,
 }
 
-impl ChunkCounts {
+impl ChunkCounts<'_> {
+    /// Chunk-local word `w`.
+    fn word(&self, w: u32) -> &str {
+        let (src, start, len) = self.words[w as usize];
+        let (start, end) = (start as usize, start as usize + len as usize);
+        if src == NONE {
+            &self.stems[start..end]
+        } else {
+            &self.texts[src as usize][start..end]
+        }
+    }
+
     /// Number of documents in the chunk.
     pub(super) fn docs(&self) -> usize {
         self.indptr.len() - 1
@@ -126,12 +151,7 @@ impl ChunkCounts {
 
     /// Feature `f`'s name: its words joined by single spaces.
     fn name(&self, f: u32) -> String {
-        join_words(
-            self.features
-                .key(f)
-                .iter()
-                .map(|&w| &*self.words[w as usize]),
-        )
+        join_words(self.features.key(f).iter().map(|&w| self.word(w)))
     }
 }
 
@@ -149,11 +169,11 @@ fn join_words<'a>(mut words: impl Iterator<Item = &'a str>) -> String {
 
 /// Splits `docs` into chunks of about [`CHUNK_BYTES`] and counts each in parallel; chunk order is
 /// document order.
-pub(super) fn count_chunks(
-    docs: &[&str],
+pub(super) fn count_chunks<'a>(
+    docs: &[&'a str],
     analyzer: &Analyzer,
     hashing: Option<usize>,
-) -> Vec<ChunkCounts> {
+) -> Vec<ChunkCounts<'a>> {
     let mut bounds = vec![0];
     let mut bytes = 0;
     for (i, d) in docs.iter().enumerate() {
@@ -172,12 +192,10 @@ pub(super) fn count_chunks(
         .collect()
 }
 
-fn count_chunk(docs: &[&str], an: &Analyzer, hashing: Option<usize>) -> ChunkCounts {
-    // Raw token → word id, or NONE for a stop word.
-    let mut raw: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    // Stemmed word → word id (only when stemming: otherwise a raw token is its own word).
-    let mut stemmed: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    let mut words: Vec<Box<str>> = Vec::new();
+fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> ChunkCounts<'a> {
+    let texts: Vec<Cow<'a, str>> = docs.iter().map(|d| an.lowered(d)).collect();
+    let mut stems = String::new();
+    let mut words: Vec<WordRef> = Vec::new();
     let mut features = FeatureTable::new();
     let mut df: Vec<u32> = Vec::new();
     let mut tf: Vec<u64> = Vec::new();
@@ -189,61 +207,76 @@ fn count_chunk(docs: &[&str], an: &Analyzer, hashing: Option<usize>) -> ChunkCou
     let mut entries: Vec<(u32, u32)> = Vec::new();
     let mut seq: Vec<u32> = Vec::new();
     let (min_n, max_n) = an.ngram_range();
-
-    for (d, doc) in docs.iter().enumerate() {
-        seq.clear();
-        an.for_each_token(doc, &mut |tok| {
-            let id = match raw.get(tok) {
-                Some(&id) => id,
-                None => {
-                    let id = if an.is_stop_word(tok) {
-                        NONE
-                    } else if an.stems() {
-                        let s = an.stem(tok);
-                        match stemmed.get(&*s) {
-                            Some(&id) => id,
-                            None => {
-                                let id = words.len() as u32;
-                                words.push(s.as_ref().into());
-                                stemmed.insert(s.as_ref().into(), id);
-                                id
+    {
+        // Raw token (borrowed from `texts`) → word id, or NONE for a stop word.
+        let mut raw: FxHashMap<&str, u32> = FxHashMap::default();
+        // Stem → word id (stemming mode only).
+        let mut stemmed: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        for (d, text) in texts.iter().enumerate() {
+            seq.clear();
+            let base = text.as_ptr() as usize;
+            an.for_each_raw_token(text, |tok| {
+                let id = match raw.get(tok) {
+                    Some(&id) => id,
+                    None => {
+                        let id = if an.is_stop_word(tok) {
+                            NONE
+                        } else if an.stems() {
+                            let s = an.stem(tok);
+                            match stemmed.get(&*s) {
+                                Some(&id) => id,
+                                None => {
+                                    let id = words.len() as u32;
+                                    words.push((NONE, stems.len() as u32, s.len() as u32));
+                                    stems.push_str(&s);
+                                    stemmed.insert(s.as_ref().into(), id);
+                                    id
+                                }
                             }
-                        }
+                        } else {
+                            // Tokens are slices of `text`, except a regex's empty "" group.
+                            let start = if tok.is_empty() {
+                                0
+                            } else {
+                                tok.as_ptr() as usize - base
+                            };
+                            words.push((d as u32, start as u32, tok.len() as u32));
+                            (words.len() - 1) as u32
+                        };
+                        raw.insert(tok, id);
+                        id
+                    }
+                };
+                if id != NONE {
+                    seq.push(id);
+                }
+            });
+            for n in min_n..=max_n.min(seq.len()) {
+                for key in seq.windows(n) {
+                    let f = features.intern(key) as usize;
+                    if f == df.len() {
+                        df.push(0);
+                        tf.push(0);
+                        last_doc.push(NONE);
+                        slot.push(0);
+                    }
+                    tf[f] += 1;
+                    if last_doc[f] == d as u32 {
+                        entries[slot[f]].1 += 1;
                     } else {
-                        words.push(tok.into());
-                        (words.len() - 1) as u32
-                    };
-                    raw.insert(tok.into(), id);
-                    id
-                }
-            };
-            if id != NONE {
-                seq.push(id);
-            }
-        });
-        for n in min_n..=max_n.min(seq.len()) {
-            for key in seq.windows(n) {
-                let f = features.intern(key) as usize;
-                if f == df.len() {
-                    df.push(0);
-                    tf.push(0);
-                    last_doc.push(NONE);
-                    slot.push(0);
-                }
-                tf[f] += 1;
-                if last_doc[f] == d as u32 {
-                    entries[slot[f]].1 += 1;
-                } else {
-                    last_doc[f] = d as u32;
-                    slot[f] = entries.len();
-                    entries.push((f as u32, 1));
-                    df[f] += 1;
+                        last_doc[f] = d as u32;
+                        slot[f] = entries.len();
+                        entries.push((f as u32, 1));
+                        df[f] += 1;
+                    }
                 }
             }
+            indptr.push(entries.len());
         }
-        indptr.push(entries.len());
     }
     let mut chunk = ChunkCounts {
+        texts,
+        stems,
         words,
         features,
         df,
@@ -262,12 +295,150 @@ fn count_chunk(docs: &[&str], an: &Analyzer, hashing: Option<usize>) -> ChunkCou
     chunk
 }
 
+/// A global feature key: up to two word ids packed in a `u64` (a unigram's second slot is
+/// [`NONE`]), longer n-grams as a slice.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Short(u64),
+    Long(Box<[u32]>),
+}
+
+impl Key {
+    fn new(words: &[u32]) -> Key {
+        match *words {
+            [a] => Key::Short((u64::from(a) << 32) | u64::from(NONE)),
+            [a, b] => Key::Short((u64::from(a) << 32) | u64::from(b)),
+            _ => Key::Long(words.into()),
+        }
+    }
+
+    fn for_each_word(&self, mut f: impl FnMut(u32)) {
+        match self {
+            Key::Short(k) => {
+                f((k >> 32) as u32);
+                let b = *k as u32;
+                if b != NONE {
+                    f(b);
+                }
+            }
+            Key::Long(ws) => ws.iter().copied().for_each(f),
+        }
+    }
+}
+
+/// Number of shards in the parallel merge; fixed so ids do not depend on the thread count.
+const SHARDS: usize = 64;
+
+/// The shard of a key: hash bits that neither the hash table's bucket index (low bits) nor its
+/// control byte (top 7 bits) uses, so keys within one shard still spread well in its table.
+fn shard_of<K: Hash>(k: &K) -> usize {
+    (rustc_hash::FxBuildHasher.hash_one(k) >> 40) as usize % SHARDS
+}
+
+/// One input item of the merge: key, document frequency, total count.
+type Item<K> = (K, u32, u64);
+
+/// Result of [`sharded_merge`]: global keys in id order, summed df and tf, and per chunk the
+/// local → global id map.
+struct MergeOut<K> {
+    keys: Vec<K>,
+    df: Vec<u32>,
+    tf: Vec<u64>,
+    remap: Vec<Vec<u32>>,
+}
+
+/// Interns the keys of all chunks (each chunk's list in local id order) into global ids, summing
+/// df and tf of equal keys. Shards are interned in parallel; within a shard chunks are visited in
+/// order, so the result is the same for any thread count.
+fn sharded_merge<K: Hash + Eq + Clone + Send + Sync>(chunks: Vec<Vec<Item<K>>>) -> MergeOut<K> {
+    let sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
+    let buckets: Vec<Vec<Vec<(u32, Item<K>)>>> = chunks
+        .into_par_iter()
+        .map(|items| {
+            let mut b: Vec<Vec<(u32, Item<K>)>> = (0..SHARDS).map(|_| Vec::new()).collect();
+            for (i, item) in items.into_iter().enumerate() {
+                b[shard_of(&item.0)].push((i as u32, item));
+            }
+            b
+        })
+        .collect();
+    let mut per_shard: Vec<Vec<Vec<(u32, Item<K>)>>> = (0..SHARDS)
+        .map(|_| Vec::with_capacity(sizes.len()))
+        .collect();
+    for chunk_buckets in buckets {
+        for (s, list) in chunk_buckets.into_iter().enumerate() {
+            per_shard[s].push(list);
+        }
+    }
+    // Per shard: its keys, sums, and per chunk the (local id, shard id) pairs.
+    type Shard<K> = (Vec<K>, Vec<u32>, Vec<u64>, Vec<Vec<(u32, u32)>>);
+    let shards: Vec<Shard<K>> = per_shard
+        .into_par_iter()
+        .map(|lists| {
+            let mut map: FxHashMap<K, u32> = FxHashMap::default();
+            let (mut keys, mut df, mut tf) = (Vec::new(), Vec::new(), Vec::new());
+            let mut assign = Vec::with_capacity(lists.len());
+            for list in lists {
+                let mut a = Vec::with_capacity(list.len());
+                for (i, (k, d, t)) in list {
+                    let next = keys.len() as u32;
+                    let id = match map.entry(k) {
+                        Entry::Occupied(e) => *e.get(),
+                        Entry::Vacant(e) => {
+                            keys.push(e.key().clone());
+                            e.insert(next);
+                            df.push(0);
+                            tf.push(0);
+                            next
+                        }
+                    };
+                    df[id as usize] += d;
+                    tf[id as usize] += t;
+                    a.push((i, id));
+                }
+                assign.push(a);
+            }
+            (keys, df, tf, assign)
+        })
+        .collect();
+    let mut offsets = Vec::with_capacity(SHARDS);
+    let mut total = 0u32;
+    for s in &shards {
+        offsets.push(total);
+        total += s.0.len() as u32;
+    }
+    let remap: Vec<Vec<u32>> = (0..sizes.len())
+        .into_par_iter()
+        .map(|c| {
+            let mut r = vec![NONE; sizes[c]];
+            for (s, shard) in shards.iter().enumerate() {
+                for &(i, id) in &shard.3[c] {
+                    r[i as usize] = offsets[s] + id;
+                }
+            }
+            r
+        })
+        .collect();
+    let mut out = MergeOut {
+        keys: Vec::with_capacity(total as usize),
+        df: Vec::with_capacity(total as usize),
+        tf: Vec::with_capacity(total as usize),
+        remap,
+    };
+    for (keys, df, tf, _) in shards {
+        out.keys.extend(keys);
+        out.df.extend(df);
+        out.tf.extend(tf);
+    }
+    out
+}
+
 /// The corpus-wide feature table.
 pub(super) struct Merged<'c> {
     /// Global word id → word.
     words: Vec<&'c str>,
-    /// Global features (sequences of global word ids).
-    features: FeatureTable,
+    /// Global features.
+    keys: Vec<Key>,
     /// Per global feature: document frequency.
     pub(super) df: Vec<u32>,
     /// Per global feature: total count.
@@ -277,52 +448,53 @@ pub(super) struct Merged<'c> {
 }
 
 impl Merged<'_> {
-    /// Global feature `g`'s name.
+    /// Global feature `g`'s name: its words joined by single spaces.
     pub(super) fn name(&self, g: u32) -> String {
-        join_words(self.features.key(g).iter().map(|&w| self.words[w as usize]))
+        let mut s = String::new();
+        self.keys[g as usize].for_each_word(|w| {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(self.words[w as usize]);
+        });
+        s
     }
 }
 
-/// Merges chunk tables in chunk order into global ids, summing document and total counts.
-pub(super) fn merge(chunks: &[ChunkCounts]) -> Merged<'_> {
-    let mut word_ids: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut words: Vec<&str> = Vec::new();
-    let mut features = FeatureTable::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut tf: Vec<u64> = Vec::new();
-    let mut remap = Vec::with_capacity(chunks.len());
-    let mut key = Vec::new();
-    for chunk in chunks {
-        let word_map: Vec<u32> = chunk
-            .words
-            .iter()
-            .map(|w| {
-                *word_ids.entry(&**w).or_insert_with(|| {
-                    words.push(&**w);
-                    (words.len() - 1) as u32
-                })
+/// Merges the chunks' words, then their features (as global word-id keys), summing document and
+/// total counts.
+pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>]) -> Merged<'c> {
+    let words = sharded_merge(
+        chunks
+            .par_iter()
+            .map(|c| {
+                (0..c.words.len() as u32)
+                    .map(|w| (c.word(w), 0, 0))
+                    .collect()
             })
-            .collect();
-        let mut fmap = Vec::with_capacity(chunk.features.len());
-        for f in 0..chunk.features.len() as u32 {
-            key.clear();
-            key.extend(chunk.features.key(f).iter().map(|&w| word_map[w as usize]));
-            let g = features.intern(&key) as usize;
-            if g == df.len() {
-                df.push(0);
-                tf.push(0);
-            }
-            df[g] += chunk.df[f as usize];
-            tf[g] += chunk.tf[f as usize];
-            fmap.push(g as u32);
-        }
-        remap.push(fmap);
-    }
+            .collect(),
+    );
+    let features = sharded_merge(
+        chunks
+            .par_iter()
+            .zip(words.remap.par_iter())
+            .map(|(c, wmap)| {
+                let mut key = Vec::new();
+                (0..c.features.len() as u32)
+                    .map(|f| {
+                        key.clear();
+                        key.extend(c.features.key(f).iter().map(|&w| wmap[w as usize]));
+                        (Key::new(&key), c.df[f as usize], c.tf[f as usize])
+                    })
+                    .collect()
+            })
+            .collect(),
+    );
     Merged {
-        words,
-        features,
-        df,
-        tf,
-        remap,
+        words: words.keys,
+        keys: features.keys,
+        df: features.df,
+        tf: features.tf,
+        remap: features.remap,
     }
 }
