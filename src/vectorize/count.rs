@@ -295,34 +295,15 @@ fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> C
     chunk
 }
 
-/// A global feature key: up to two word ids packed in a `u64` (a unigram's second slot is
-/// [`NONE`]), longer n-grams as a slice.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Short(u64),
-    Long(Box<[u32]>),
-}
+/// A global key of a longer n-gram (three or more words).
+type LongKey = Box<[u32]>;
 
-impl Key {
-    fn new(words: &[u32]) -> Key {
-        match *words {
-            [a] => Key::Short((u64::from(a) << 32) | u64::from(NONE)),
-            [a, b] => Key::Short((u64::from(a) << 32) | u64::from(b)),
-            _ => Key::Long(words.into()),
-        }
-    }
-
-    fn for_each_word(&self, mut f: impl FnMut(u32)) {
-        match self {
-            Key::Short(k) => {
-                f((k >> 32) as u32);
-                let b = *k as u32;
-                if b != NONE {
-                    f(b);
-                }
-            }
-            Key::Long(ws) => ws.iter().copied().for_each(f),
-        }
+/// Packs a unigram or bigram of global word ids in a `u64` (a unigram's second slot is [`NONE`]).
+fn short_key(words: &[u32]) -> u64 {
+    match *words {
+        [a] => (u64::from(a) << 32) | u64::from(NONE),
+        [a, b, ..] => (u64::from(a) << 32) | u64::from(b),
+        [] => u64::MAX,
     }
 }
 
@@ -335,9 +316,6 @@ fn shard_of<K: Hash>(k: &K) -> usize {
     (rustc_hash::FxBuildHasher.hash_one(k) >> 40) as usize % SHARDS
 }
 
-/// One input item of the merge: key, document frequency, total count.
-type Item<K> = (K, u32, u64);
-
 /// Result of [`sharded_merge`]: global keys in id order, summed df and tf, and per chunk the
 /// local → global id map.
 struct MergeOut<K> {
@@ -347,22 +325,30 @@ struct MergeOut<K> {
     remap: Vec<Vec<u32>>,
 }
 
-/// Interns the keys of all chunks (each chunk's list in local id order) into global ids, summing
-/// df and tf of equal keys. Shards are interned in parallel; within a shard chunks are visited in
-/// order, so the result is the same for any thread count.
-fn sharded_merge<K: Hash + Eq + Clone + Send + Sync>(chunks: Vec<Vec<Item<K>>>) -> MergeOut<K> {
-    let sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
-    let buckets: Vec<Vec<Vec<(u32, Item<K>)>>> = chunks
+/// Interns the keys of all chunks into global ids, summing df and tf of equal keys.
+///
+/// `key(c, i, push)` pushes chunk `c`'s local item `i`'s key; `weight(c, i)` gives its (df, tf).
+/// Keys are bucketed by shard per chunk (in parallel), then shards are interned in parallel,
+/// each visiting the chunks in order, so the result is the same for any thread count.
+fn sharded_merge<K, G, W>(sizes: &[usize], key: G, weight: W) -> MergeOut<K>
+where
+    K: Hash + Eq + Clone + Send + Sync,
+    G: Fn(usize, u32) -> K + Sync,
+    W: Fn(usize, u32) -> (u32, u64) + Sync,
+{
+    let buckets: Vec<Vec<Vec<(u32, K)>>> = (0..sizes.len())
         .into_par_iter()
-        .map(|items| {
-            let mut b: Vec<Vec<(u32, Item<K>)>> = (0..SHARDS).map(|_| Vec::new()).collect();
-            for (i, item) in items.into_iter().enumerate() {
-                b[shard_of(&item.0)].push((i as u32, item));
+        .map(|c| {
+            let cap = sizes[c] / SHARDS * 5 / 4 + 4;
+            let mut b: Vec<Vec<(u32, K)>> = (0..SHARDS).map(|_| Vec::with_capacity(cap)).collect();
+            for i in 0..sizes[c] as u32 {
+                let k = key(c, i);
+                b[shard_of(&k)].push((i, k));
             }
             b
         })
         .collect();
-    let mut per_shard: Vec<Vec<Vec<(u32, Item<K>)>>> = (0..SHARDS)
+    let mut per_shard: Vec<Vec<Vec<(u32, K)>>> = (0..SHARDS)
         .map(|_| Vec::with_capacity(sizes.len()))
         .collect();
     for chunk_buckets in buckets {
@@ -378,9 +364,9 @@ fn sharded_merge<K: Hash + Eq + Clone + Send + Sync>(chunks: Vec<Vec<Item<K>>>) 
             let mut map: FxHashMap<K, u32> = FxHashMap::default();
             let (mut keys, mut df, mut tf) = (Vec::new(), Vec::new(), Vec::new());
             let mut assign = Vec::with_capacity(lists.len());
-            for list in lists {
+            for (c, list) in lists.into_iter().enumerate() {
                 let mut a = Vec::with_capacity(list.len());
-                for (i, (k, d, t)) in list {
+                for (i, k) in list {
                     let next = keys.len() as u32;
                     let id = match map.entry(k) {
                         Entry::Occupied(e) => *e.get(),
@@ -392,6 +378,7 @@ fn sharded_merge<K: Hash + Eq + Clone + Send + Sync>(chunks: Vec<Vec<Item<K>>>) 
                             next
                         }
                     };
+                    let (d, t) = weight(c, i);
                     df[id as usize] += d;
                     tf[id as usize] += t;
                     a.push((i, id));
@@ -433,12 +420,18 @@ fn sharded_merge<K: Hash + Eq + Clone + Send + Sync>(chunks: Vec<Vec<Item<K>>>) 
     out
 }
 
+/// Global feature keys: packed `u64`s when no n-gram is longer than two words, slices otherwise.
+enum Keys {
+    Short(Vec<u64>),
+    Long(Vec<LongKey>),
+}
+
 /// The corpus-wide feature table.
 pub(super) struct Merged<'c> {
     /// Global word id → word.
     words: Vec<&'c str>,
     /// Global features.
-    keys: Vec<Key>,
+    keys: Keys,
     /// Per global feature: document frequency.
     pub(super) df: Vec<u32>,
     /// Per global feature: total count.
@@ -450,51 +443,73 @@ pub(super) struct Merged<'c> {
 impl Merged<'_> {
     /// Global feature `g`'s name: its words joined by single spaces.
     pub(super) fn name(&self, g: u32) -> String {
-        let mut s = String::new();
-        self.keys[g as usize].for_each_word(|w| {
-            if !s.is_empty() {
-                s.push(' ');
+        match &self.keys {
+            Keys::Short(k) => {
+                let k = k[g as usize];
+                let (a, b) = ((k >> 32) as u32, k as u32);
+                let first = self.words[a as usize];
+                if b == NONE {
+                    first.to_owned()
+                } else {
+                    let second = self.words[b as usize];
+                    let mut s = String::with_capacity(first.len() + 1 + second.len());
+                    s.push_str(first);
+                    s.push(' ');
+                    s.push_str(second);
+                    s
+                }
             }
-            s.push_str(self.words[w as usize]);
-        });
-        s
+            Keys::Long(k) => join_words(k[g as usize].iter().map(|&w| self.words[w as usize])),
+        }
     }
 }
 
 /// Merges the chunks' words, then their features (as global word-id keys), summing document and
 /// total counts.
-pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>]) -> Merged<'c> {
-    let words = sharded_merge(
-        chunks
-            .par_iter()
-            .map(|c| {
-                (0..c.words.len() as u32)
-                    .map(|w| (c.word(w), 0, 0))
+pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>], max_n: usize) -> Merged<'c> {
+    let word_sizes: Vec<usize> = chunks.iter().map(|c| c.words.len()).collect();
+    let words = sharded_merge(&word_sizes, |c, w| chunks[c].word(w), |_, _| (0, 0));
+    let wmap = &words.remap;
+    let sizes: Vec<usize> = chunks.iter().map(|c| c.features.len()).collect();
+    let weight = |c: usize, f: u32| (chunks[c].df[f as usize], chunks[c].tf[f as usize]);
+    let global = |c: usize, f: u32, buf: &mut [u32; 2]| {
+        let key = chunks[c].features.key(f);
+        for (slot, &w) in buf.iter_mut().zip(key) {
+            *slot = wmap[c][w as usize];
+        }
+        key.len().min(2)
+    };
+    let (keys, df, tf, remap) = if max_n <= 2 {
+        let m = sharded_merge(
+            &sizes,
+            |c, f| {
+                let mut buf = [0u32; 2];
+                let n = global(c, f, &mut buf);
+                short_key(&buf[..n])
+            },
+            weight,
+        );
+        (Keys::Short(m.keys), m.df, m.tf, m.remap)
+    } else {
+        let m = sharded_merge(
+            &sizes,
+            |c, f| -> LongKey {
+                chunks[c]
+                    .features
+                    .key(f)
+                    .iter()
+                    .map(|&w| wmap[c][w as usize])
                     .collect()
-            })
-            .collect(),
-    );
-    let features = sharded_merge(
-        chunks
-            .par_iter()
-            .zip(words.remap.par_iter())
-            .map(|(c, wmap)| {
-                let mut key = Vec::new();
-                (0..c.features.len() as u32)
-                    .map(|f| {
-                        key.clear();
-                        key.extend(c.features.key(f).iter().map(|&w| wmap[w as usize]));
-                        (Key::new(&key), c.df[f as usize], c.tf[f as usize])
-                    })
-                    .collect()
-            })
-            .collect(),
-    );
+            },
+            weight,
+        );
+        (Keys::Long(m.keys), m.df, m.tf, m.remap)
+    };
     Merged {
         words: words.keys,
-        keys: features.keys,
-        df: features.df,
-        tf: features.tf,
-        remap: features.remap,
+        keys,
+        df,
+        tf,
+        remap,
     }
 }
