@@ -106,6 +106,19 @@ impl FeatureTable {
 /// [`NONE`] for the stem arena.
 type WordRef = (u32, u32, u32);
 
+/// Counts of one chunk-local feature.
+#[derive(Clone, Copy)]
+struct FeatureStat {
+    /// Documents of the chunk holding it.
+    df: u32,
+    /// Last document it was seen in ([`NONE`] before any).
+    last_doc: u32,
+    /// Position of its entry in that document's row.
+    slot: u32,
+    /// Total count in the chunk.
+    tf: u64,
+}
+
 /// The counts of one chunk of documents.
 pub(super) struct ChunkCounts<'a> {
     /// The chunk's documents, lowercased.
@@ -116,10 +129,9 @@ pub(super) struct ChunkCounts<'a> {
     words: Vec<WordRef>,
     /// Chunk-local features.
     features: FeatureTable,
-    /// Per local feature: number of documents of the chunk holding it.
-    df: Vec<u32>,
-    /// Per local feature: total count in the chunk.
-    tf: Vec<u64>,
+    /// Per local feature: document frequency and total count in the chunk (and scratch used
+    /// while counting), kept together so counting one occurrence touches one cache line.
+    stats: Vec<FeatureStat>,
     /// Document `d`'s `(feature, count)` pairs are `entries[indptr[d]..indptr[d + 1]]`.
     indptr: Vec<usize>,
     entries: Vec<(u32, u32)>,
@@ -197,11 +209,8 @@ fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> C
     let mut stems = String::new();
     let mut words: Vec<WordRef> = Vec::new();
     let mut features = FeatureTable::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut tf: Vec<u64> = Vec::new();
+    let mut stats: Vec<FeatureStat> = Vec::new();
     // Per local feature: last document it was seen in, and its entry's position there.
-    let mut last_doc: Vec<u32> = Vec::new();
-    let mut slot: Vec<usize> = Vec::new();
     let mut indptr = Vec::with_capacity(docs.len() + 1);
     indptr.push(0);
     let mut entries: Vec<(u32, u32)> = Vec::new();
@@ -251,23 +260,28 @@ fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> C
                     seq.push(id);
                 }
             });
+            let row_start = entries.len();
             for n in min_n..=max_n.min(seq.len()) {
                 for key in seq.windows(n) {
                     let f = features.intern(key) as usize;
-                    if f == df.len() {
-                        df.push(0);
-                        tf.push(0);
-                        last_doc.push(NONE);
-                        slot.push(0);
+                    if f == stats.len() {
+                        stats.push(FeatureStat {
+                            df: 0,
+                            last_doc: NONE,
+                            slot: 0,
+                            tf: 0,
+                        });
                     }
-                    tf[f] += 1;
-                    if last_doc[f] == d as u32 {
-                        entries[slot[f]].1 += 1;
+                    let st = &mut stats[f];
+                    st.tf += 1;
+                    if st.last_doc == d as u32 {
+                        // `slot` is relative to the document's first entry.
+                        entries[row_start + st.slot as usize].1 += 1;
                     } else {
-                        last_doc[f] = d as u32;
-                        slot[f] = entries.len();
+                        st.last_doc = d as u32;
+                        st.slot = (entries.len() - row_start) as u32;
                         entries.push((f as u32, 1));
-                        df[f] += 1;
+                        st.df += 1;
                     }
                 }
             }
@@ -279,8 +293,7 @@ fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> C
         stems,
         words,
         features,
-        df,
-        tf,
+        stats,
         indptr,
         entries,
         hashed: None,
@@ -471,7 +484,10 @@ pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>], max_n: usize) -> Merged<'
     let words = sharded_merge(&word_sizes, |c, w| chunks[c].word(w), |_, _| (0, 0));
     let wmap = &words.remap;
     let sizes: Vec<usize> = chunks.iter().map(|c| c.features.len()).collect();
-    let weight = |c: usize, f: u32| (chunks[c].df[f as usize], chunks[c].tf[f as usize]);
+    let weight = |c: usize, f: u32| {
+        let st = &chunks[c].stats[f as usize];
+        (st.df, st.tf)
+    };
     let global = |c: usize, f: u32, buf: &mut [u32; 2]| {
         let key = chunks[c].features.key(f);
         for (slot, &w) in buf.iter_mut().zip(key) {
