@@ -802,7 +802,7 @@ mod tests {
             "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "the", "of",
         ];
         let mut state = 12345u64;
-        let docs: Vec<String> = (0..2000)
+        let docs: Vec<String> = (0..2500)
             .map(|_| {
                 (0..60)
                     .map(|_| {
