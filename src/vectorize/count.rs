@@ -323,10 +323,17 @@ fn short_key(words: &[u32]) -> u64 {
 /// Number of shards in the parallel merge; fixed so ids do not depend on the thread count.
 const SHARDS: usize = 64;
 
-/// The shard of a key: hash bits that neither the hash table's bucket index (low bits) nor its
-/// control byte (top 7 bits) uses, so keys within one shard still spread well in its table.
+/// The shard of a key. The Fx hash is remixed (MurmurHash3's 64-bit finaliser) first: raw Fx
+/// hashes of packed unigram keys vary in few bits, and the shard must not reuse the bits the
+/// shard's own hash table indexes by.
 fn shard_of<K: Hash>(k: &K) -> usize {
-    (rustc_hash::FxBuildHasher.hash_one(k) >> 40) as usize % SHARDS
+    let mut h = rustc_hash::FxBuildHasher.hash_one(k);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    (h >> 58) as usize % SHARDS
 }
 
 /// Result of [`sharded_merge`]: global keys in id order, summed df and tf, and per chunk the
