@@ -333,7 +333,7 @@ fn fit_vocab(
     chunks: Vec<count::ChunkCounts>,
     params: &TfidfParams,
 ) -> Result<Tfidf> {
-    let merged = count::merge(&chunks);
+    let merged = count::merge(&chunks, params.ngram_range.1);
     if merged.df.is_empty() {
         return Err(Error::Usage(
             "empty vocabulary: the documents hold no terms (perhaps only stop words)".into(),
@@ -361,29 +361,29 @@ fn fit_vocab(
         .map(|g| (merged.name(g), g))
         .collect();
     kept.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    if let Some(limit) = params.max_features {
-        if kept.len() > limit {
-            // Most frequent by total count; ties by term order (scikit-learn's argsort leaves tie
-            // order unspecified). With `binary` the count is the document frequency, as there.
-            let total = |g: u32| {
-                if params.binary {
-                    u64::from(merged.df[g as usize])
-                } else {
-                    merged.tf[g as usize]
-                }
-            };
-            let mut order: Vec<usize> = (0..kept.len()).collect();
-            order.sort_by(|&a, &b| total(kept[b].1).cmp(&total(kept[a].1)).then(a.cmp(&b)));
-            let mut keep = vec![false; kept.len()];
-            for &i in &order[..limit] {
-                keep[i] = true;
+    if let Some(limit) = params.max_features
+        && kept.len() > limit
+    {
+        // Most frequent by total count; ties by term order (scikit-learn's argsort leaves tie
+        // order unspecified). With `binary` the count is the document frequency, as there.
+        let total = |g: u32| {
+            if params.binary {
+                u64::from(merged.df[g as usize])
+            } else {
+                merged.tf[g as usize]
             }
-            let mut i = 0;
-            kept.retain(|_| {
-                i += 1;
-                keep[i - 1]
-            });
+        };
+        let mut order: Vec<usize> = (0..kept.len()).collect();
+        order.sort_by(|&a, &b| total(kept[b].1).cmp(&total(kept[a].1)).then(a.cmp(&b)));
+        let mut keep = vec![false; kept.len()];
+        for &i in &order[..limit] {
+            keep[i] = true;
         }
+        let mut i = 0;
+        kept.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
     if kept.is_empty() {
         return Err(Error::Usage(
@@ -551,10 +551,7 @@ impl Tfidf {
                     let terms = analyzer.terms(doc);
                     match params.hashing {
                         Some(n) => hashed_row(
-                            terms
-                                .iter()
-                                .map(|t| hashing::column_and_sign(t, n))
-                                .map(|(c, s)| (c, s)),
+                            terms.iter().map(|t| hashing::column_and_sign(t, n)),
                             &mut row,
                         ),
                         None => {
@@ -576,5 +573,440 @@ impl Tfidf {
             })
             .collect();
         Ok(concat_blocks(blocks, n_cols))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fit(docs: &[&str], params: &TfidfParams) -> Tfidf {
+        fit_transform(docs, params).expect("fit succeeds")
+    }
+
+    fn dense(m: &Csr) -> Vec<Vec<f64>> {
+        (0..m.rows())
+            .map(|r| {
+                let mut row = vec![0.0; m.cols()];
+                let (c, v) = m.row(r);
+                for (&c, &v) in c.iter().zip(v) {
+                    row[c as usize] = f64::from(v);
+                }
+                row
+            })
+            .collect()
+    }
+
+    fn close(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-6)
+            })
+    }
+
+    const DF_DOCS: [&str; 3] = ["aa bb cc", "aa bb", "aa"];
+
+    fn vocab_with(min_df: f64, max_df: f64) -> Result<Vec<String>> {
+        let p = TfidfParams {
+            min_df,
+            max_df,
+            ..Default::default()
+        };
+        fit_transform(&DF_DOCS, &p).map(|t| t.vocab)
+    }
+
+    #[test]
+    fn min_df_whole_numbers_are_counts_and_fractions_scale_with_corpus() {
+        assert_eq!(vocab_with(1.0, 1.0).unwrap(), ["aa", "bb", "cc"]);
+        assert_eq!(vocab_with(2.0, 1.0).unwrap(), ["aa", "bb"]);
+        assert_eq!(vocab_with(3.0, 1.0).unwrap(), ["aa"]);
+        // 0.5 of 3 documents = 1.5: df 2 and 3 pass.
+        assert_eq!(vocab_with(0.5, 1.0).unwrap(), ["aa", "bb"]);
+        assert_eq!(vocab_with(0.0, 1.0).unwrap(), ["aa", "bb", "cc"]);
+    }
+
+    #[test]
+    fn max_df_fraction_and_count() {
+        // 0.5 of 3 = 1.5 documents.
+        assert_eq!(vocab_with(1.0, 0.5).unwrap(), ["cc"]);
+        // A whole number above 1 is a count.
+        assert_eq!(vocab_with(1.0, 2.0).unwrap(), ["bb", "cc"]);
+        // 1.0 is the fraction "all documents".
+        assert_eq!(vocab_with(1.0, 1.0).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn max_df_below_min_df_is_a_param_error() {
+        assert!(matches!(
+            vocab_with(3.0, 2.0),
+            Err(Error::Param { name: "max_df", .. })
+        ));
+        assert!(matches!(
+            vocab_with(4.0, 1.0),
+            Err(Error::Param { name: "max_df", .. })
+        ));
+    }
+
+    #[test]
+    fn pruning_everything_is_a_usage_error() {
+        // 2.7 ≤ df ≤ 2.85 holds for no term.
+        let e = vocab_with(0.9, 0.95).unwrap_err();
+        assert!(
+            matches!(&e, Error::Usage(m) if m.contains("no terms remain")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn corpus_of_stop_words_or_nothing_is_a_usage_error() {
+        let p = TfidfParams {
+            stop_words: StopWords::English,
+            ..Default::default()
+        };
+        assert!(matches!(
+            fit_transform(&["the and of", "a"], &p),
+            Err(Error::Usage(_))
+        ));
+        assert!(matches!(
+            fit_transform(&[], &TfidfParams::default()),
+            Err(Error::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn max_features_keeps_most_frequent_and_breaks_ties_by_term_order() {
+        let p = TfidfParams {
+            max_features: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(fit(&DF_DOCS, &p).vocab, ["aa"]);
+        // bb and aa tie (2 each); aa sorts first. cc is rarer.
+        assert_eq!(fit(&["bb aa cc", "bb aa"], &p).vocab, ["aa"]);
+        let p = TfidfParams {
+            max_features: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(fit(&["zz zz zz yy", "yy xx"], &p).vocab, ["yy", "zz"]);
+    }
+
+    #[test]
+    fn empty_documents_give_empty_rows() {
+        let t = fit(&["", "aa bb", "!!"], &TfidfParams::default());
+        assert_eq!(t.matrix.rows(), 3);
+        assert_eq!(t.matrix.row(0).0.len(), 0);
+        assert_eq!(t.matrix.row(2).0.len(), 0);
+        assert_eq!(t.df, [1, 1]);
+    }
+
+    #[test]
+    fn norms_and_weights_follow_scikit_learn() {
+        let docs = ["aa aa bb", "bb cc"];
+        // idf (smooth): aa, cc: ln(3/2)+1; bb: 1.
+        let i1 = (1.5f64).ln() + 1.0;
+        let none = TfidfParams {
+            norm: Norm::None,
+            ..Default::default()
+        };
+        assert!(close(
+            &dense(&fit(&docs, &none).matrix),
+            &[vec![2.0 * i1, 1.0, 0.0], vec![0.0, 1.0, i1]]
+        ));
+        let l1 = TfidfParams {
+            norm: Norm::L1,
+            ..Default::default()
+        };
+        let s = 2.0 * i1 + 1.0;
+        assert!(close(
+            &dense(&fit(&docs, &l1).matrix)[..1],
+            &[vec![2.0 * i1 / s, 1.0 / s, 0.0]]
+        ));
+        let l2 = fit(&docs, &TfidfParams::default());
+        let n = (4.0 * i1 * i1 + 1.0).sqrt();
+        assert!(close(
+            &dense(&l2.matrix)[..1],
+            &[vec![2.0 * i1 / n, 1.0 / n, 0.0]]
+        ));
+        let sub = TfidfParams {
+            sublinear_tf: true,
+            use_idf: false,
+            norm: Norm::None,
+            ..Default::default()
+        };
+        assert!(close(
+            &dense(&fit(&docs, &sub).matrix)[..1],
+            &[vec![1.0 + 2f64.ln(), 1.0, 0.0]]
+        ));
+        let raw = TfidfParams {
+            smooth_idf: false,
+            norm: Norm::None,
+            binary: true,
+            ..Default::default()
+        };
+        // idf (not smooth): aa: ln(2/1)+1, binary tf 1.
+        assert!(close(
+            &dense(&fit(&docs, &raw).matrix)[..1],
+            &[vec![2f64.ln() + 1.0, 1.0, 0.0]]
+        ));
+    }
+
+    #[test]
+    fn hashing_reproduces_hashing_vectorizer_signs_and_collisions() {
+        // scikit-learn: HashingVectorizer(n_features=4, alternate_sign=True, norm=None / 'l2').
+        let docs = ["foo bar foo baz", "hello world", "Bar bar", ""];
+        let p = TfidfParams {
+            hashing: Some(4),
+            norm: Norm::None,
+            use_idf: false,
+            ..Default::default()
+        };
+        let t = fit(&docs, &p);
+        assert!(t.vocab.is_empty());
+        let want = [
+            vec![-2.0, 1.0, -1.0, 0.0],
+            vec![0.0, -1.0, 0.0, 1.0],
+            vec![0.0, 2.0, 0.0, 0.0],
+            vec![0.0, 0.0, 0.0, 0.0],
+        ];
+        assert!(close(&dense(&t.matrix), &want));
+        assert_eq!(t.matrix.nnz(), 6);
+        let p = TfidfParams {
+            hashing: Some(4),
+            use_idf: false,
+            ..Default::default()
+        };
+        let r = 1.0 / 6f64.sqrt();
+        assert!(close(
+            &dense(&fit(&docs, &p).matrix)[..1],
+            &[vec![-2.0 * r, r, -r, 0.0]]
+        ));
+    }
+
+    #[test]
+    fn hashing_keeps_cancelled_entries_as_scipy_does() {
+        // "foo" (−) and "aj" (+) both hash to column 0 of 4: they cancel to an explicit zero.
+        let p = TfidfParams {
+            hashing: Some(4),
+            norm: Norm::None,
+            use_idf: false,
+            ..Default::default()
+        };
+        let t = fit(&["foo aj", "foo"], &p);
+        assert_eq!(t.matrix.row(0), (&[0u32][..], &[0.0f32][..]));
+        assert_eq!(t.df[0], 2);
+    }
+
+    #[test]
+    fn output_does_not_depend_on_thread_count() {
+        // Enough text for several chunks.
+        let words = [
+            "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "the", "of",
+        ];
+        let mut state = 12345u64;
+        let docs: Vec<String> = (0..2500)
+            .map(|_| {
+                (0..60)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let w = words[(state >> 33) as usize % words.len()];
+                        format!("{w}{}", (state >> 40) % 50)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        assert!(refs.iter().map(|d| d.len()).sum::<usize>() > 2 * 512 * 1024);
+        for params in [
+            TfidfParams {
+                ngram_range: (1, 2),
+                min_df: 2.0,
+                max_df: 0.5,
+                sublinear_tf: true,
+                ..Default::default()
+            },
+            TfidfParams {
+                ngram_range: (1, 3),
+                max_features: Some(500),
+                ..Default::default()
+            },
+            TfidfParams {
+                hashing: Some(1 << 10),
+                ..Default::default()
+            },
+        ] {
+            let run = |threads| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("thread pool")
+                    .install(|| fit(&refs, &params))
+            };
+            assert_eq!(run(1), run(2));
+        }
+    }
+
+    #[test]
+    fn transform_of_fitted_documents_reproduces_the_matrix() {
+        let docs = [
+            "the cat sat on the mat",
+            "the dog sat",
+            "a cat and a dog",
+            "",
+        ];
+        for params in [
+            TfidfParams {
+                ngram_range: (1, 2),
+                sublinear_tf: true,
+                ..Default::default()
+            },
+            TfidfParams {
+                hashing: Some(16),
+                ..Default::default()
+            },
+        ] {
+            let t = fit(&docs, &params);
+            assert_eq!(t.transform(&docs, &params).expect("transform"), t.matrix);
+        }
+        let t = fit(&docs, &TfidfParams::default());
+        let m = t
+            .transform(&["cat unknownword"], &TfidfParams::default())
+            .expect("transform");
+        let cat = t
+            .vocab
+            .iter()
+            .position(|v| v == "cat")
+            .expect("cat in vocab") as u32;
+        assert_eq!(m.row(0), (&[cat][..], &[1.0f32][..]));
+    }
+
+    #[test]
+    fn transform_rejects_params_of_another_model() {
+        let t = fit(&["aa bb"], &TfidfParams::default());
+        let p = TfidfParams {
+            hashing: Some(8),
+            ..Default::default()
+        };
+        assert!(matches!(
+            t.transform(&["aa"], &p),
+            Err(Error::Param {
+                name: "hashing",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn check_names_the_bad_parameter() {
+        let bad = |p: TfidfParams| match p.check() {
+            Err(Error::Param { name, .. }) => name,
+            other => panic!("expected a param error, got {other:?}"),
+        };
+        let d = TfidfParams::default;
+        assert_eq!(
+            bad(TfidfParams {
+                ngram_range: (2, 1),
+                ..d()
+            }),
+            "ngram_range"
+        );
+        assert_eq!(
+            bad(TfidfParams {
+                ngram_range: (0, 1),
+                ..d()
+            }),
+            "ngram_range"
+        );
+        assert_eq!(bad(TfidfParams { min_df: 1.5, ..d() }), "min_df");
+        assert_eq!(
+            bad(TfidfParams {
+                min_df: f64::NAN,
+                ..d()
+            }),
+            "min_df"
+        );
+        assert_eq!(
+            bad(TfidfParams {
+                max_df: -0.1,
+                ..d()
+            }),
+            "max_df"
+        );
+        assert_eq!(bad(TfidfParams { max_df: 2.5, ..d() }), "max_df");
+        assert_eq!(
+            bad(TfidfParams {
+                max_features: Some(0),
+                ..d()
+            }),
+            "max_features"
+        );
+        assert_eq!(
+            bad(TfidfParams {
+                hashing: Some(0),
+                ..d()
+            }),
+            "hashing"
+        );
+        assert_eq!(
+            bad(TfidfParams {
+                hashing: Some(8),
+                sublinear_tf: true,
+                ..d()
+            }),
+            "sublinear_tf"
+        );
+        assert_eq!(
+            bad(TfidfParams {
+                token_pattern: "(".into(),
+                ..d()
+            }),
+            "token_pattern"
+        );
+        assert!(d().check().is_ok());
+    }
+
+    #[test]
+    fn params_read_from_toml_with_sklearn_spellings() {
+        let p: TfidfParams = toml::from_str(
+            "ngram_range = [1, 2]\nstop_words = \"english\"\nnorm = \"none\"\nmin_df = 2\nmax_df = 0.5\n",
+        )
+        .expect("valid toml");
+        assert_eq!(p.ngram_range, (1, 2));
+        assert_eq!(p.stop_words, StopWords::English);
+        assert_eq!(p.norm, Norm::None);
+        assert_eq!(p.min_df, 2.0);
+        assert!(p.use_idf && p.lowercase);
+        let f: TfidfParams = toml::from_str("stop_words = \"my/stops.txt\"").expect("valid toml");
+        assert_eq!(f.stop_words, StopWords::File("my/stops.txt".into()));
+        assert!(toml::from_str::<TfidfParams>("bogus = 1").is_err());
+        let back: TfidfParams =
+            toml::from_str(&toml::to_string(&p).expect("serializes")).expect("round trip");
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn missing_stop_word_file_is_an_io_error_naming_it() {
+        let p = TfidfParams {
+            stop_words: StopWords::File("/nonexistent/stops.txt".into()),
+            ..Default::default()
+        };
+        let e = fit_transform(&["aa"], &p).unwrap_err();
+        assert!(
+            matches!(&e, Error::Io { path, .. } if path.ends_with("stops.txt")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn write_produces_matrix_market_and_vocab() {
+        let t = fit(&["aa bb", "bb cc"], &TfidfParams::default());
+        let dir = tempfile::tempdir().expect("temp dir");
+        t.write(dir.path()).expect("write");
+        let vocab = std::fs::read_to_string(dir.path().join("vocab.txt")).expect("vocab");
+        assert_eq!(vocab, "aa\nbb\ncc\n");
+        let mtx = std::fs::read_to_string(dir.path().join("matrix.mtx")).expect("mtx");
+        assert!(mtx.starts_with("%%MatrixMarket matrix coordinate real general"));
+        assert!(mtx.contains("\n2 3 4\n"));
     }
 }

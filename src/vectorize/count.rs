@@ -2,11 +2,17 @@
 //! vocabulary.
 //!
 //! Documents are cut into chunks of consecutive documents (by size, independent of the thread
-//! count). Each chunk interns its words to `u32` ids (a raw token is looked up once per chunk; its
-//! stop-word test and stem are cached with it), forms n-grams as id sequences (a bigram is one
-//! `u64` key, never a string) and records per document `(feature, count)` pairs plus per-feature
-//! document and total counts. [`merge`] then folds the chunk tables into one global table in chunk
-//! order, so ids, and everything built from them, do not depend on scheduling.
+//! count). Each chunk lowercases its documents once, interns its words to `u32` ids (tokens are
+//! borrowed slices of the text, so a token costs a hash lookup and no allocation; its stop-word
+//! test and stem are cached with it), forms n-grams as id sequences (a bigram is one `u64` key,
+//! never a string) and records per document `(feature, count)` pairs plus per-feature document
+//! and total counts. [`merge`] then folds the chunk tables into global ones: keys are split into
+//! a fixed number of shards by hash, and each shard is interned in parallel, visiting the chunks
+//! in order. Shard of a key, order within a shard and so every id are independent of scheduling.
+
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasher, Hash};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -96,16 +102,36 @@ impl FeatureTable {
     }
 }
 
+/// Where a chunk's word lives: `(source, start, len)`, source being a document of the chunk or
+/// [`NONE`] for the stem arena.
+type WordRef = (u32, u32, u32);
+
+/// Counts of one chunk-local feature.
+#[derive(Clone, Copy)]
+struct FeatureStat {
+    /// Documents of the chunk holding it.
+    df: u32,
+    /// Last document it was seen in ([`NONE`] before any).
+    last_doc: u32,
+    /// Position of its entry in that document's row.
+    slot: u32,
+    /// Total count in the chunk.
+    tf: u64,
+}
+
 /// The counts of one chunk of documents.
-pub(super) struct ChunkCounts {
+pub(super) struct ChunkCounts<'a> {
+    /// The chunk's documents, lowercased.
+    texts: Vec<Cow<'a, str>>,
+    /// Stems, concatenated (stemming mode only).
+    stems: String,
     /// Chunk-local word id → word (after stop words and stemming).
-    words: Vec<Box<str>>,
+    words: Vec<WordRef>,
     /// Chunk-local features.
     features: FeatureTable,
-    /// Per local feature: number of documents of the chunk holding it.
-    df: Vec<u32>,
-    /// Per local feature: total count in the chunk.
-    tf: Vec<u64>,
+    /// Per local feature: document frequency and total count in the chunk (and scratch used
+    /// while counting), kept together so counting one occurrence touches one cache line.
+    stats: Vec<FeatureStat>,
     /// Document `d`'s `(feature, count)` pairs are `entries[indptr[d]..indptr[d + 1]]`.
     indptr: Vec<usize>,
     entries: Vec<(u32, u32)>,
@@ -113,7 +139,18 @@ pub(super) struct ChunkCounts {
     pub(super) hashed: Option<Vec<(u32, f64)>>,
 }
 
-impl ChunkCounts {
+impl ChunkCounts<'_> {
+    /// Chunk-local word `w`.
+    fn word(&self, w: u32) -> &str {
+        let (src, start, len) = self.words[w as usize];
+        let (start, end) = (start as usize, start as usize + len as usize);
+        if src == NONE {
+            &self.stems[start..end]
+        } else {
+            &self.texts[src as usize][start..end]
+        }
+    }
+
     /// Number of documents in the chunk.
     pub(super) fn docs(&self) -> usize {
         self.indptr.len() - 1
@@ -126,12 +163,7 @@ impl ChunkCounts {
 
     /// Feature `f`'s name: its words joined by single spaces.
     fn name(&self, f: u32) -> String {
-        join_words(
-            self.features
-                .key(f)
-                .iter()
-                .map(|&w| &*self.words[w as usize]),
-        )
+        join_words(self.features.key(f).iter().map(|&w| self.word(w)))
     }
 }
 
@@ -149,11 +181,11 @@ fn join_words<'a>(mut words: impl Iterator<Item = &'a str>) -> String {
 
 /// Splits `docs` into chunks of about [`CHUNK_BYTES`] and counts each in parallel; chunk order is
 /// document order.
-pub(super) fn count_chunks(
-    docs: &[&str],
+pub(super) fn count_chunks<'a>(
+    docs: &[&'a str],
     analyzer: &Analyzer,
     hashing: Option<usize>,
-) -> Vec<ChunkCounts> {
+) -> Vec<ChunkCounts<'a>> {
     let mut bounds = vec![0];
     let mut bytes = 0;
     for (i, d) in docs.iter().enumerate() {
@@ -172,82 +204,96 @@ pub(super) fn count_chunks(
         .collect()
 }
 
-fn count_chunk(docs: &[&str], an: &Analyzer, hashing: Option<usize>) -> ChunkCounts {
-    // Raw token → word id, or NONE for a stop word.
-    let mut raw: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    // Stemmed word → word id (only when stemming: otherwise a raw token is its own word).
-    let mut stemmed: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    let mut words: Vec<Box<str>> = Vec::new();
+fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> ChunkCounts<'a> {
+    let texts: Vec<Cow<'a, str>> = docs.iter().map(|d| an.lowered(d)).collect();
+    let mut stems = String::new();
+    let mut words: Vec<WordRef> = Vec::new();
     let mut features = FeatureTable::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut tf: Vec<u64> = Vec::new();
+    let mut stats: Vec<FeatureStat> = Vec::new();
     // Per local feature: last document it was seen in, and its entry's position there.
-    let mut last_doc: Vec<u32> = Vec::new();
-    let mut slot: Vec<usize> = Vec::new();
     let mut indptr = Vec::with_capacity(docs.len() + 1);
     indptr.push(0);
     let mut entries: Vec<(u32, u32)> = Vec::new();
     let mut seq: Vec<u32> = Vec::new();
     let (min_n, max_n) = an.ngram_range();
-
-    for (d, doc) in docs.iter().enumerate() {
-        seq.clear();
-        an.for_each_token(doc, &mut |tok| {
-            let id = match raw.get(tok) {
-                Some(&id) => id,
-                None => {
-                    let id = if an.is_stop_word(tok) {
-                        NONE
-                    } else if an.stems() {
-                        let s = an.stem(tok);
-                        match stemmed.get(&*s) {
-                            Some(&id) => id,
-                            None => {
-                                let id = words.len() as u32;
-                                words.push(s.as_ref().into());
-                                stemmed.insert(s.as_ref().into(), id);
-                                id
+    {
+        // Raw token (borrowed from `texts`) → word id, or NONE for a stop word.
+        let mut raw: FxHashMap<&str, u32> = FxHashMap::default();
+        // Stem → word id (stemming mode only).
+        let mut stemmed: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        for (d, text) in texts.iter().enumerate() {
+            seq.clear();
+            let base = text.as_ptr() as usize;
+            an.for_each_raw_token(text, |tok| {
+                let id = match raw.get(tok) {
+                    Some(&id) => id,
+                    None => {
+                        let id = if an.is_stop_word(tok) {
+                            NONE
+                        } else if an.stems() {
+                            let s = an.stem(tok);
+                            match stemmed.get(&*s) {
+                                Some(&id) => id,
+                                None => {
+                                    let id = words.len() as u32;
+                                    words.push((NONE, stems.len() as u32, s.len() as u32));
+                                    stems.push_str(&s);
+                                    stemmed.insert(s.as_ref().into(), id);
+                                    id
+                                }
                             }
-                        }
+                        } else {
+                            // Tokens are slices of `text`, except a regex's empty "" group.
+                            let start = if tok.is_empty() {
+                                0
+                            } else {
+                                tok.as_ptr() as usize - base
+                            };
+                            words.push((d as u32, start as u32, tok.len() as u32));
+                            (words.len() - 1) as u32
+                        };
+                        raw.insert(tok, id);
+                        id
+                    }
+                };
+                if id != NONE {
+                    seq.push(id);
+                }
+            });
+            let row_start = entries.len();
+            for n in min_n..=max_n.min(seq.len()) {
+                for key in seq.windows(n) {
+                    let f = features.intern(key) as usize;
+                    if f == stats.len() {
+                        stats.push(FeatureStat {
+                            df: 0,
+                            last_doc: NONE,
+                            slot: 0,
+                            tf: 0,
+                        });
+                    }
+                    let st = &mut stats[f];
+                    st.tf += 1;
+                    if st.last_doc == d as u32 {
+                        // `slot` is relative to the document's first entry.
+                        entries[row_start + st.slot as usize].1 += 1;
                     } else {
-                        words.push(tok.into());
-                        (words.len() - 1) as u32
-                    };
-                    raw.insert(tok.into(), id);
-                    id
-                }
-            };
-            if id != NONE {
-                seq.push(id);
-            }
-        });
-        for n in min_n..=max_n.min(seq.len()) {
-            for key in seq.windows(n) {
-                let f = features.intern(key) as usize;
-                if f == df.len() {
-                    df.push(0);
-                    tf.push(0);
-                    last_doc.push(NONE);
-                    slot.push(0);
-                }
-                tf[f] += 1;
-                if last_doc[f] == d as u32 {
-                    entries[slot[f]].1 += 1;
-                } else {
-                    last_doc[f] = d as u32;
-                    slot[f] = entries.len();
-                    entries.push((f as u32, 1));
-                    df[f] += 1;
+                        st.last_doc = d as u32;
+                        st.slot = (entries.len() - row_start) as u32;
+                        entries.push((f as u32, 1));
+                        st.df += 1;
+                    }
                 }
             }
+            indptr.push(entries.len());
         }
-        indptr.push(entries.len());
     }
     let mut chunk = ChunkCounts {
+        texts,
+        stems,
         words,
         features,
-        df,
-        tf,
+        stats,
         indptr,
         entries,
         hashed: None,
@@ -262,12 +308,150 @@ fn count_chunk(docs: &[&str], an: &Analyzer, hashing: Option<usize>) -> ChunkCou
     chunk
 }
 
+/// A global key of a longer n-gram (three or more words).
+type LongKey = Box<[u32]>;
+
+/// Packs a unigram or bigram of global word ids in a `u64` (a unigram's second slot is [`NONE`]).
+fn short_key(words: &[u32]) -> u64 {
+    match *words {
+        [a] => (u64::from(a) << 32) | u64::from(NONE),
+        [a, b, ..] => (u64::from(a) << 32) | u64::from(b),
+        [] => u64::MAX,
+    }
+}
+
+/// Number of shards in the parallel merge; fixed so ids do not depend on the thread count.
+const SHARDS: usize = 64;
+
+/// The shard of a key. The Fx hash is remixed (MurmurHash3's 64-bit finaliser) first: raw Fx
+/// hashes of packed unigram keys vary in few bits, and the shard must not reuse the bits the
+/// shard's own hash table indexes by.
+fn shard_of<K: Hash>(k: &K) -> usize {
+    let mut h = rustc_hash::FxBuildHasher.hash_one(k);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    (h >> 58) as usize % SHARDS
+}
+
+/// Result of [`sharded_merge`]: global keys in id order, summed df and tf, and per chunk the
+/// local → global id map.
+struct MergeOut<K> {
+    keys: Vec<K>,
+    df: Vec<u32>,
+    tf: Vec<u64>,
+    remap: Vec<Vec<u32>>,
+}
+
+/// Interns the keys of all chunks into global ids, summing df and tf of equal keys.
+///
+/// `key(c, i, push)` pushes chunk `c`'s local item `i`'s key; `weight(c, i)` gives its (df, tf).
+/// Keys are bucketed by shard per chunk (in parallel), then shards are interned in parallel,
+/// each visiting the chunks in order, so the result is the same for any thread count.
+fn sharded_merge<K, G, W>(sizes: &[usize], key: G, weight: W) -> MergeOut<K>
+where
+    K: Hash + Eq + Clone + Send + Sync,
+    G: Fn(usize, u32) -> K + Sync,
+    W: Fn(usize, u32) -> (u32, u64) + Sync,
+{
+    let buckets: Vec<Vec<Vec<(u32, K)>>> = (0..sizes.len())
+        .into_par_iter()
+        .map(|c| {
+            let cap = sizes[c] / SHARDS * 5 / 4 + 4;
+            let mut b: Vec<Vec<(u32, K)>> = (0..SHARDS).map(|_| Vec::with_capacity(cap)).collect();
+            for i in 0..sizes[c] as u32 {
+                let k = key(c, i);
+                b[shard_of(&k)].push((i, k));
+            }
+            b
+        })
+        .collect();
+    let mut per_shard: Vec<Vec<Vec<(u32, K)>>> = (0..SHARDS)
+        .map(|_| Vec::with_capacity(sizes.len()))
+        .collect();
+    for chunk_buckets in buckets {
+        for (s, list) in chunk_buckets.into_iter().enumerate() {
+            per_shard[s].push(list);
+        }
+    }
+    // Per shard: its keys, sums, and per chunk the (local id, shard id) pairs.
+    type Shard<K> = (Vec<K>, Vec<u32>, Vec<u64>, Vec<Vec<(u32, u32)>>);
+    let shards: Vec<Shard<K>> = per_shard
+        .into_par_iter()
+        .map(|lists| {
+            let mut map: FxHashMap<K, u32> = FxHashMap::default();
+            let (mut keys, mut df, mut tf) = (Vec::new(), Vec::new(), Vec::new());
+            let mut assign = Vec::with_capacity(lists.len());
+            for (c, list) in lists.into_iter().enumerate() {
+                let mut a = Vec::with_capacity(list.len());
+                for (i, k) in list {
+                    let next = keys.len() as u32;
+                    let id = match map.entry(k) {
+                        Entry::Occupied(e) => *e.get(),
+                        Entry::Vacant(e) => {
+                            keys.push(e.key().clone());
+                            e.insert(next);
+                            df.push(0);
+                            tf.push(0);
+                            next
+                        }
+                    };
+                    let (d, t) = weight(c, i);
+                    df[id as usize] += d;
+                    tf[id as usize] += t;
+                    a.push((i, id));
+                }
+                assign.push(a);
+            }
+            (keys, df, tf, assign)
+        })
+        .collect();
+    let mut offsets = Vec::with_capacity(SHARDS);
+    let mut total = 0u32;
+    for s in &shards {
+        offsets.push(total);
+        total += s.0.len() as u32;
+    }
+    let remap: Vec<Vec<u32>> = (0..sizes.len())
+        .into_par_iter()
+        .map(|c| {
+            let mut r = vec![NONE; sizes[c]];
+            for (s, shard) in shards.iter().enumerate() {
+                for &(i, id) in &shard.3[c] {
+                    r[i as usize] = offsets[s] + id;
+                }
+            }
+            r
+        })
+        .collect();
+    let mut out = MergeOut {
+        keys: Vec::with_capacity(total as usize),
+        df: Vec::with_capacity(total as usize),
+        tf: Vec::with_capacity(total as usize),
+        remap,
+    };
+    for (keys, df, tf, _) in shards {
+        out.keys.extend(keys);
+        out.df.extend(df);
+        out.tf.extend(tf);
+    }
+    out
+}
+
+/// Global feature keys: packed `u64`s when no n-gram is longer than two words, slices otherwise.
+enum Keys {
+    Short(Vec<u64>),
+    Long(Vec<LongKey>),
+}
+
 /// The corpus-wide feature table.
 pub(super) struct Merged<'c> {
     /// Global word id → word.
     words: Vec<&'c str>,
-    /// Global features (sequences of global word ids).
-    features: FeatureTable,
+    /// Global features.
+    keys: Keys,
     /// Per global feature: document frequency.
     pub(super) df: Vec<u32>,
     /// Per global feature: total count.
@@ -277,50 +461,76 @@ pub(super) struct Merged<'c> {
 }
 
 impl Merged<'_> {
-    /// Global feature `g`'s name.
+    /// Global feature `g`'s name: its words joined by single spaces.
     pub(super) fn name(&self, g: u32) -> String {
-        join_words(self.features.key(g).iter().map(|&w| self.words[w as usize]))
+        match &self.keys {
+            Keys::Short(k) => {
+                let k = k[g as usize];
+                let (a, b) = ((k >> 32) as u32, k as u32);
+                let first = self.words[a as usize];
+                if b == NONE {
+                    first.to_owned()
+                } else {
+                    let second = self.words[b as usize];
+                    let mut s = String::with_capacity(first.len() + 1 + second.len());
+                    s.push_str(first);
+                    s.push(' ');
+                    s.push_str(second);
+                    s
+                }
+            }
+            Keys::Long(k) => join_words(k[g as usize].iter().map(|&w| self.words[w as usize])),
+        }
     }
 }
 
-/// Merges chunk tables in chunk order into global ids, summing document and total counts.
-pub(super) fn merge(chunks: &[ChunkCounts]) -> Merged<'_> {
-    let mut word_ids: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut words: Vec<&str> = Vec::new();
-    let mut features = FeatureTable::new();
-    let mut df: Vec<u32> = Vec::new();
-    let mut tf: Vec<u64> = Vec::new();
-    let mut remap = Vec::with_capacity(chunks.len());
-    let mut key = Vec::new();
-    for chunk in chunks {
-        let word_map: Vec<u32> = chunk
-            .words
-            .iter()
-            .map(|w| {
-                *word_ids.entry(&**w).or_insert_with(|| {
-                    words.push(&**w);
-                    (words.len() - 1) as u32
-                })
-            })
-            .collect();
-        let mut fmap = Vec::with_capacity(chunk.features.len());
-        for f in 0..chunk.features.len() as u32 {
-            key.clear();
-            key.extend(chunk.features.key(f).iter().map(|&w| word_map[w as usize]));
-            let g = features.intern(&key) as usize;
-            if g == df.len() {
-                df.push(0);
-                tf.push(0);
-            }
-            df[g] += chunk.df[f as usize];
-            tf[g] += chunk.tf[f as usize];
-            fmap.push(g as u32);
+/// Merges the chunks' words, then their features (as global word-id keys), summing document and
+/// total counts.
+pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>], max_n: usize) -> Merged<'c> {
+    let word_sizes: Vec<usize> = chunks.iter().map(|c| c.words.len()).collect();
+    let words = sharded_merge(&word_sizes, |c, w| chunks[c].word(w), |_, _| (0, 0));
+    let wmap = &words.remap;
+    let sizes: Vec<usize> = chunks.iter().map(|c| c.features.len()).collect();
+    let weight = |c: usize, f: u32| {
+        let st = &chunks[c].stats[f as usize];
+        (st.df, st.tf)
+    };
+    let global = |c: usize, f: u32, buf: &mut [u32; 2]| {
+        let key = chunks[c].features.key(f);
+        for (slot, &w) in buf.iter_mut().zip(key) {
+            *slot = wmap[c][w as usize];
         }
-        remap.push(fmap);
-    }
+        key.len().min(2)
+    };
+    let (keys, df, tf, remap) = if max_n <= 2 {
+        let m = sharded_merge(
+            &sizes,
+            |c, f| {
+                let mut buf = [0u32; 2];
+                let n = global(c, f, &mut buf);
+                short_key(&buf[..n])
+            },
+            weight,
+        );
+        (Keys::Short(m.keys), m.df, m.tf, m.remap)
+    } else {
+        let m = sharded_merge(
+            &sizes,
+            |c, f| -> LongKey {
+                chunks[c]
+                    .features
+                    .key(f)
+                    .iter()
+                    .map(|&w| wmap[c][w as usize])
+                    .collect()
+            },
+            weight,
+        );
+        (Keys::Long(m.keys), m.df, m.tf, m.remap)
+    };
     Merged {
-        words,
-        features,
+        words: words.keys,
+        keys,
         df,
         tf,
         remap,

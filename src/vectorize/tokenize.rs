@@ -199,51 +199,50 @@ impl Analyzer {
         self.ngram_range
     }
 
-    /// Calls `f` with each token of `text` after lowercasing and the token pattern, before stop
-    /// words and stemming.
-    pub fn for_each_token(&self, text: &str, f: &mut dyn FnMut(&str)) {
+    /// `text` lowercased as Python's `str.lower` would (borrowed when nothing changes).
+    ///
+    /// Full Unicode lowercasing can change characters' categories and count (`İ` becomes `i` + a
+    /// combining dot, which is not `\w`), so it must happen on the whole text before
+    /// tokenising, as in scikit-learn; for ASCII text the cheap ASCII mapping is the same thing.
+    pub fn lowered<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if !self.lowercase {
+            Cow::Borrowed(text)
+        } else if text.is_ascii() {
+            if text.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(text.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(text)
+            }
+        } else {
+            Cow::Owned(text.to_lowercase())
+        }
+    }
+
+    /// Calls `f` with each token of already-[lowered](Self::lowered) text, before stop words and
+    /// stemming. Tokens are slices of `lowered` (or empty).
+    #[inline]
+    pub fn for_each_raw_token<'t>(&self, lowered: &'t str, mut f: impl FnMut(&'t str)) {
         match &self.tokenizer {
-            Tokenizer::Words if !self.lowercase => scan_words(text, |t| f(t)),
-            // ASCII lowercasing never moves a word boundary, so an ASCII document is scanned as
-            // is and only tokens with capitals are copied.
-            Tokenizer::Words if text.is_ascii() => {
-                let mut buf = String::new();
-                scan_words(text, |t| {
-                    if t.bytes().any(|b| b.is_ascii_uppercase()) {
-                        buf.clear();
-                        buf.push_str(t);
-                        buf.make_ascii_lowercase();
-                        f(&buf);
-                    } else {
-                        f(t);
-                    }
-                });
+            Tokenizer::Words => scan_words(lowered, f),
+            Tokenizer::Regex { re, group: true } => {
+                // Python's findall gives "" for a group that did not take part in the match.
+                for caps in re.captures_iter(lowered) {
+                    f(caps.get(1).map_or("", |m| m.as_str()));
+                }
             }
-            // Full Unicode lowercasing can change characters' categories and count (`İ` becomes
-            // `i` + a combining dot, which is not `\w`), so it must happen before scanning, as
-            // in scikit-learn.
-            Tokenizer::Words => {
-                let lower = text.to_lowercase();
-                scan_words(&lower, |t| f(t));
-            }
-            Tokenizer::Regex { re, group } => {
-                let text: Cow<'_, str> = if self.lowercase {
-                    Cow::Owned(text.to_lowercase())
-                } else {
-                    Cow::Borrowed(text)
-                };
-                if *group {
-                    // Python's findall gives "" for a group that did not take part in the match.
-                    for caps in re.captures_iter(&text) {
-                        f(caps.get(1).map_or("", |m| m.as_str()));
-                    }
-                } else {
-                    for m in re.find_iter(&text) {
-                        f(m.as_str());
-                    }
+            Tokenizer::Regex { re, group: false } => {
+                for m in re.find_iter(lowered) {
+                    f(m.as_str());
                 }
             }
         }
+    }
+
+    /// Calls `f` with each token of `text` after lowercasing and the token pattern, before stop
+    /// words and stemming.
+    pub fn for_each_token(&self, text: &str, f: impl FnMut(&str)) {
+        let lowered = self.lowered(text);
+        self.for_each_raw_token(&lowered, f);
     }
 
     /// Whether `token` is a stop word.
@@ -273,7 +272,7 @@ impl Analyzer {
     /// The words of `text`: tokens with stop words removed, then stemmed.
     pub fn words(&self, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        self.for_each_token(text, &mut |t| {
+        self.for_each_token(text, |t| {
             if !self.is_stop_word(t) {
                 out.push(self.stem(t).into_owned());
             }
