@@ -369,8 +369,90 @@ fn cluster_sums(x: ArrayView2<'_, f32>, labels: &[usize], k: usize) -> (Array2<f
     (sums, counts)
 }
 
+/// Dot product; uses AVX2 + FMA when the CPU has them (checked once per call, a cached flag).
+/// The summation order depends only on the length, so a machine always gets the same result.
+#[inline]
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports the features `dot_avx2` is compiled for.
+            return unsafe { dot_avx2(a, b) };
+        }
+    }
+    dot_portable(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    use std::arch::x86_64::*;
+    let n = a.len().min(b.len());
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let chunks = n / 16;
+    // SAFETY: every load reads 8 floats at an offset below 16 * chunks ≤ n.
+    unsafe {
+        let mut acc0 = _mm256_setzero_ps();
+        let mut acc1 = _mm256_setzero_ps();
+        for c in 0..chunks {
+            let o = c * 16;
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(o)), _mm256_loadu_ps(pb.add(o)), acc0);
+            acc1 =
+                _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(o + 8)), _mm256_loadu_ps(pb.add(o + 8)), acc1);
+        }
+        let acc = _mm256_add_ps(acc0, acc1);
+        let mut lanes = [0f32; 8];
+        _mm256_storeu_ps(lanes.as_mut_ptr(), acc);
+        let mut s = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+            + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+        for i in chunks * 16..n {
+            s = a[i].mul_add(b[i], s);
+        }
+        s
+    }
+}
+
+#[inline]
+fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let mut acc = [0f32; 8];
+    let chunks = n / 8;
+    for c in 0..chunks {
+        let (x, y) = (&a[c * 8..c * 8 + 8], &b[c * 8..c * 8 + 8]);
+        for t in 0..8 {
+            acc[t] += x[t] * y[t];
+        }
+    }
+    let mut s = 0f32;
+    for i in chunks * 8..n {
+        s += a[i] * b[i];
+    }
+    s + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+/// Nearest and second-nearest centroid of one row: (index, distance, second distance).
+#[inline]
+fn nearest_two(x: &[f32], xn: f32, c: &[f32], cn: &[f32], d: usize) -> (usize, f32, f32) {
+    let (mut b, mut d1, mut d2) = (0usize, f32::INFINITY, f32::INFINITY);
+    for (j, &n) in cn.iter().enumerate() {
+        let dist = (xn - 2.0 * dot(x, &c[j * d..(j + 1) * d]) + n).max(0.0);
+        if dist < d1 {
+            d2 = d1;
+            d1 = dist;
+            b = j;
+        } else if dist < d2 {
+            d2 = dist;
+        }
+    }
+    (b, d1.sqrt(), d2.sqrt())
+}
+
 /// Lloyd iterations from `centroids` until the centroid shift is within `tol` or labels stop
-/// changing. Empty clusters are re-seeded with the rows farthest from their centroid.
+/// changing, accelerated with Hamerly's bounds (one upper bound to the own centroid, one lower
+/// bound to all others), which give the same labels as plain Lloyd while skipping most distance
+/// computations once clusters settle. Centroid sums are updated incrementally in row order (f64),
+/// so they do not depend on the thread count. Empty clusters are re-seeded with the rows
+/// farthest from their centroid.
 fn lloyd(
     x: ArrayView2<'_, f32>,
     norms: &[f32],
@@ -378,19 +460,41 @@ fn lloyd(
     max_iter: usize,
     tol: f64,
 ) -> KMeansModel {
+    let (n, d) = x.dim();
     let k = centroids.nrows();
-    let mut prev: Option<Vec<usize>> = None;
+    let xs = x.as_slice().expect("rows are in standard layout");
+    // Rounding slack on the bounds, so a skip is only taken when it is certainly safe.
+    const SLACK: f32 = 1e-5;
+    let full = |c: &Array2<f32>| -> (Vec<usize>, Vec<f32>, Vec<f32>) {
+        let cs = c.as_slice().expect("centroids are contiguous");
+        let cn = row_sq_norms(c.view());
+        let parts: Vec<Vec<(usize, f32, f32)>> = (0..n)
+            .collect::<Vec<_>>()
+            .par_chunks(ROW_CHUNK)
+            .map(|rows| {
+                rows.iter()
+                    .map(|&i| nearest_two(&xs[i * d..(i + 1) * d], norms[i], cs, &cn, d))
+                    .collect()
+            })
+            .collect();
+        let mut labels = Vec::with_capacity(n);
+        let mut upper = Vec::with_capacity(n);
+        let mut lower = Vec::with_capacity(n);
+        for (b, d1, d2) in parts.into_iter().flatten() {
+            labels.push(b);
+            upper.push(d1);
+            lower.push(d2);
+        }
+        (labels, upper, lower)
+    };
+    let (mut labels, mut upper, mut lower) = full(&centroids);
+    let (mut sums, mut counts) = cluster_sums(x, &labels, k);
     let mut n_iter = 0;
     for it in 0..max_iter {
         n_iter = it + 1;
-        let (labels, dists, _) = assign(x, norms, centroids.view());
-        if prev.as_ref() == Some(&labels) {
-            break;
-        }
-        let (sums, counts) = cluster_sums(x, &labels, k);
-        let mut next = Array2::<f32>::zeros(centroids.dim());
-        let mut far: Option<Vec<usize>> = None;
-        let mut used_far = 0;
+        // Update step.
+        let mut next = Array2::<f32>::zeros((k, d));
+        let mut reseeded = false;
         for j in 0..k {
             if counts[j] > 0 {
                 let inv = 1.0 / counts[j] as f64;
@@ -398,16 +502,122 @@ fn lloyd(
                     *o = (s * inv) as f32;
                 }
             } else {
-                let order = far.get_or_insert_with(|| farthest_first(&dists));
-                let r = order[used_far.min(order.len() - 1)];
-                used_far += 1;
-                next.row_mut(j).assign(&x.row(r));
+                reseeded = true;
             }
         }
-        let shift: f64 = (&next - &centroids).iter().map(|&v| (v as f64) * (v as f64)).sum();
+        if reseeded {
+            // Re-seed empty clusters with the farthest rows (by exact distance), then start the
+            // bounds afresh.
+            let order = farthest_first(&upper);
+            let mut used = 0;
+            for j in 0..k {
+                if counts[j] == 0 {
+                    let r = order[used.min(order.len() - 1)];
+                    used += 1;
+                    next.row_mut(j).assign(&x.row(r));
+                }
+            }
+        }
+        let deltas: Vec<f32> = (0..k)
+            .map(|j| {
+                let (a, b) = (next.row(j), centroids.row(j));
+                a.iter().zip(b).map(|(p, q)| ((p - q) as f64).powi(2)).sum::<f64>().sqrt() as f32
+            })
+            .collect();
+        let shift: f64 = deltas.iter().map(|&v| (v as f64) * (v as f64)).sum();
         centroids = next;
-        prev = Some(labels);
         if shift <= tol {
+            break;
+        }
+        if reseeded {
+            let (l, u, lo) = full(&centroids);
+            let changed = l != labels;
+            labels = l;
+            upper = u;
+            lower = lo;
+            let (s, c) = cluster_sums(x, &labels, k);
+            sums = s;
+            counts = c;
+            if !changed {
+                break;
+            }
+            continue;
+        }
+        // Half the distance from each centroid to its nearest other centroid.
+        let cs = centroids.as_slice().expect("centroids are contiguous");
+        let cn = row_sq_norms(centroids.view());
+        let mut half = vec![f32::INFINITY; k];
+        for a in 0..k {
+            for b in a + 1..k {
+                let dd = (cn[a] - 2.0 * dot(&cs[a * d..(a + 1) * d], &cs[b * d..(b + 1) * d])
+                    + cn[b])
+                    .max(0.0)
+                    .sqrt()
+                    * 0.5;
+                half[a] = half[a].min(dd);
+                half[b] = half[b].min(dd);
+            }
+        }
+        // Largest and second-largest centroid moves, for the lower bounds.
+        let (mut m1, mut m1j, mut m2) = (0f32, usize::MAX, 0f32);
+        for (j, &v) in deltas.iter().enumerate() {
+            if v > m1 {
+                m2 = m1;
+                m1 = v;
+                m1j = j;
+            } else if v > m2 {
+                m2 = v;
+            }
+        }
+        // Assignment step with bounds, over fixed chunks; changes collected in row order.
+        let changes: Vec<Vec<(usize, usize, usize)>> = labels
+            .par_chunks_mut(ROW_CHUNK)
+            .zip(upper.par_chunks_mut(ROW_CHUNK))
+            .zip(lower.par_chunks_mut(ROW_CHUNK))
+            .enumerate()
+            .map(|(ci, ((lab, up), lo))| {
+                let mut ch = Vec::new();
+                for t in 0..lab.len() {
+                    let i = ci * ROW_CHUNK + t;
+                    let a = lab[t];
+                    up[t] += deltas[a];
+                    lo[t] -= if a == m1j { m2 } else { m1 };
+                    let m = half[a].max(lo[t]);
+                    if up[t] + SLACK <= m {
+                        continue;
+                    }
+                    let xi = &xs[i * d..(i + 1) * d];
+                    up[t] = (norms[i] - 2.0 * dot(xi, &cs[a * d..(a + 1) * d]) + cn[a])
+                        .max(0.0)
+                        .sqrt();
+                    if up[t] + SLACK <= m {
+                        continue;
+                    }
+                    let (b, d1, d2) = nearest_two(xi, norms[i], cs, &cn, d);
+                    up[t] = d1;
+                    lo[t] = d2;
+                    if b != a {
+                        lab[t] = b;
+                        ch.push((i, a, b));
+                    }
+                }
+                ch
+            })
+            .collect();
+        let mut any = false;
+        for (i, a, b) in changes.into_iter().flatten() {
+            any = true;
+            counts[a] -= 1;
+            counts[b] += 1;
+            let row = &xs[i * d..(i + 1) * d];
+            for (s, &v) in sums.row_mut(a).iter_mut().zip(row) {
+                *s -= v as f64;
+            }
+            for (s, &v) in sums.row_mut(b).iter_mut().zip(row) {
+                *s += v as f64;
+            }
+        }
+        if !any {
             break;
         }
     }
@@ -517,21 +727,47 @@ fn init_centroids(
                 cum.partition_point(|&s| s <= u).min(n - 1)
             })
             .collect();
-        let cand_rows = x.select(Axis(0), &cands);
-        let dist = sq_dist_to(x, norms, cand_rows.view()); // n × trials
-        // Potential of each candidate, summed in chunk order.
+        // Distances to the candidates and each candidate's potential, over fixed chunks (the
+        // potentials summed in chunk order).
+        let xs = x.as_slice().expect("rows are in standard layout");
+        let cand: Vec<&[f32]> = cands.iter().map(|&r| &xs[r * d..(r + 1) * d]).collect();
+        let cand_n: Vec<f32> = cands.iter().map(|&r| norms[r]).collect();
+        let parts: Vec<(Vec<f32>, Vec<f64>)> = closest
+            .par_chunks(ROW_CHUNK)
+            .enumerate()
+            .map(|(ci, cl)| {
+                let t = cand.len();
+                let mut dist = Vec::with_capacity(cl.len() * t);
+                let mut pot = vec![0f64; t];
+                for (o, &cur) in cl.iter().enumerate() {
+                    let i = ci * ROW_CHUNK + o;
+                    let xi = &xs[i * d..(i + 1) * d];
+                    for (c, (cv, &cn)) in cand.iter().zip(&cand_n).enumerate() {
+                        let dd = (norms[i] - 2.0 * dot(xi, cv) + cn).max(0.0);
+                        dist.push(dd);
+                        pot[c] += cur.min(dd) as f64;
+                    }
+                }
+                (dist, pot)
+            })
+            .collect();
+        let mut pots = vec![0f64; cands.len()];
+        for (_, p) in &parts {
+            for (a, b) in pots.iter_mut().zip(p) {
+                *a += b;
+            }
+        }
         let mut best = 0usize;
-        let mut best_pot = f64::INFINITY;
-        for t in 0..cands.len() {
-            let pot: f64 =
-                closest.iter().zip(dist.column(t)).map(|(&a, &b)| a.min(b) as f64).sum();
-            if pot < best_pot {
-                best_pot = pot;
+        for t in 1..cands.len() {
+            if pots[t] < pots[best] {
                 best = t;
             }
         }
-        for (a, &b) in closest.iter_mut().zip(dist.column(best)) {
-            *a = a.min(b);
+        let t = cands.len();
+        for (ci, (dist, _)) in parts.iter().enumerate() {
+            for (o, a) in closest[ci * ROW_CHUNK..].iter_mut().take(dist.len() / t).enumerate() {
+                *a = a.min(dist[o * t + best]);
+            }
         }
         c.row_mut(j).assign(&x.row(cands[best]));
     }
