@@ -57,12 +57,18 @@ pub enum Error {
 impl Error {
     /// Builds an [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     /// Builds an [`Error::Param`].
     pub fn param(name: &'static str, message: impl Into<String>) -> Self {
-        Error::Param { name, message: message.into() }
+        Error::Param {
+            name,
+            message: message.into(),
+        }
     }
 
     /// The process exit code this error maps to: 2 for bad usage or input, 1 for internal faults.

@@ -31,7 +31,11 @@ fn index<T: Hash + Eq>(labels: &[T]) -> (Vec<usize>, usize) {
 }
 
 fn contingency<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> Contingency {
-    assert_eq!(truth.len(), pred.len(), "both labelings must cover the same units");
+    assert_eq!(
+        truth.len(),
+        pred.len(),
+        "both labelings must cover the same units"
+    );
     let (t, nt) = index(truth);
     let (p, np) = index(pred);
     let mut table = vec![vec![0f64; np]; nt];
@@ -40,11 +44,19 @@ fn contingency<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> Contingen
     }
     let class_sums = table.iter().map(|r| r.iter().sum()).collect();
     let cluster_sums = (0..np).map(|j| table.iter().map(|r| r[j]).sum()).collect();
-    Contingency { table, class_sums, cluster_sums, n: truth.len() as f64 }
+    Contingency {
+        table,
+        class_sums,
+        cluster_sums,
+        n: truth.len() as f64,
+    }
 }
 
 fn entropy(sums: &[f64], n: f64) -> f64 {
-    sums.iter().filter(|&&c| c > 0.0).map(|&c| -(c / n) * (c / n).ln()).sum()
+    sums.iter()
+        .filter(|&&c| c > 0.0)
+        .map(|&c| -(c / n) * (c / n).ln())
+        .sum()
 }
 
 fn mutual_info(c: &Contingency) -> f64 {
@@ -71,7 +83,11 @@ pub fn nmi<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> f64 {
     let mi = mutual_info(&c);
     let (hu, hv) = (entropy(&c.class_sums, c.n), entropy(&c.cluster_sums, c.n));
     let norm = (hu + hv) / 2.0;
-    if norm <= f64::EPSILON { 0.0 } else { mi / norm.max(f64::EPSILON) }
+    if norm <= f64::EPSILON {
+        0.0
+    } else {
+        mi / norm.max(f64::EPSILON)
+    }
 }
 
 /// Adjusted Rand index (Hubert and Arabie), as scikit-learn computes it.
@@ -102,7 +118,11 @@ fn hcv<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> (f64, f64, f64) {
     let mi = mutual_info(&c);
     let h = if hc > 0.0 { mi / hc } else { 1.0 };
     let comp = if hk > 0.0 { mi / hk } else { 1.0 };
-    let v = if h + comp == 0.0 { 0.0 } else { 2.0 * h * comp / (h + comp) };
+    let v = if h + comp == 0.0 {
+        0.0
+    } else {
+        2.0 * h * comp / (h + comp)
+    };
     (h, comp, v)
 }
 
@@ -166,20 +186,30 @@ mod tests {
     }
 
     fn fixture() -> Fixture {
-        serde_json::from_str(include_str!("../tests/fixtures/metrics/sklearn_metrics.json"))
-            .expect("fixture is valid JSON")
+        serde_json::from_str(include_str!(
+            "../tests/fixtures/metrics/sklearn_metrics.json"
+        ))
+        .expect("fixture is valid JSON")
     }
 
     #[test]
     fn metrics_match_scikit_learn() {
         for c in fixture().cases {
             let close = |got: f64, want: f64, what: &str| {
-                assert!((got - want).abs() < 1e-9, "{}: {what} {got} vs sklearn {want}", c.name)
+                assert!(
+                    (got - want).abs() < 1e-9,
+                    "{}: {what} {got} vs sklearn {want}",
+                    c.name
+                )
             };
             close(nmi(&c.truth, &c.pred), c.nmi, "nmi");
             close(ari(&c.truth, &c.pred), c.ari, "ari");
             close(homogeneity(&c.truth, &c.pred), c.homogeneity, "homogeneity");
-            close(completeness(&c.truth, &c.pred), c.completeness, "completeness");
+            close(
+                completeness(&c.truth, &c.pred),
+                c.completeness,
+                "completeness",
+            );
             close(v_measure(&c.truth, &c.pred), c.v_measure, "v_measure");
             close(purity(&c.truth, &c.pred), c.purity, "purity");
         }
@@ -191,7 +221,11 @@ mod tests {
             let (n, d) = (s.x.len(), s.x[0].len());
             let x = Array2::from_shape_vec((n, d), s.x.into_iter().flatten().collect()).unwrap();
             let got = silhouette(x.view(), &s.labels) as f64;
-            assert!((got - s.silhouette).abs() < 1e-4, "{got} vs sklearn {}", s.silhouette);
+            assert!(
+                (got - s.silhouette).abs() < 1e-4,
+                "{got} vs sklearn {}",
+                s.silhouette
+            );
         }
     }
 }

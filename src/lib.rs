@@ -5,10 +5,10 @@
 //! [`report`] / [`chart`].
 #![deny(missing_docs)]
 
-pub mod error;
-pub mod sparse;
-pub mod reduce;
 pub mod cluster;
+pub mod error;
 pub mod eval;
+pub mod reduce;
+pub mod sparse;
 
 pub use error::{Error, Result};

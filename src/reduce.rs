@@ -35,7 +35,11 @@ pub struct LsaParams {
 impl Default for LsaParams {
     fn default() -> Self {
         // scikit-learn's TruncatedSVD: n_oversamples = 10, n_iter = 5.
-        LsaParams { dims: 100, oversample: 10, power_iters: 5 }
+        LsaParams {
+            dims: 100,
+            oversample: 10,
+            power_iters: 5,
+        }
     }
 }
 
@@ -46,7 +50,10 @@ impl LsaParams {
             return Err(Error::param("dims", "must be at least 1"));
         }
         if self.dims > 10_000 {
-            return Err(Error::param("dims", format!("must be at most 10000, got {}", self.dims)));
+            return Err(Error::param(
+                "dims",
+                format!("must be at most 10000, got {}", self.dims),
+            ));
         }
         if self.oversample > 1_000 {
             return Err(Error::param("oversample", "must be at most 1000"));
@@ -113,7 +120,9 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     // Range finder: Q spans (approximately) the top-l left singular space of X.
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut omega = Array2::<f32>::zeros((m, l));
-    omega.iter_mut().for_each(|v| *v = standard_normal(&mut rng));
+    omega
+        .iter_mut()
+        .for_each(|v| *v = standard_normal(&mut rng));
     let mut q = omega;
     for _ in 0..params.power_iters {
         let y = spmm(x, q.view());
@@ -144,23 +153,20 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     }
     let w = matmul_rows(bt.view(), v_top.view()); // m × d
     let mut components = w.reversed_axes().as_standard_layout().to_owned(); // d × m
-    let signs = flip_signs(&mut components);
+    flip_signs(&mut components);
 
-    // The left singular vectors of X are Q Vₗ, so the embedding U S = Q (Vₗ S): a dense product
-    // instead of one more pass over the sparse matrix.
-    let mut left = Array2::<f32>::zeros((l, d));
-    for j in 0..d {
-        let src = l - 1 - j;
-        let scale = signs[j] * singular_values[j];
-        for i in 0..l {
-            left[(i, j)] = evecs[(i, src)] as f32 * scale;
-        }
-    }
-    let raw = matmul_rows(q.view(), left.view()); // n × d, = U S
+    // The embedding is X Wᵀ (scikit-learn's `transform`), not Q Vₗ S: the two agree up to the
+    // range-finder error, and this way `project` maps the training rows exactly onto it.
+    let raw = spmm(x, components.t()); // n × d, ≈ U S
     let explained_variance_ratio = variance_ratio(x, &raw);
     let mut embedding = raw;
     normalize_rows(&mut embedding);
-    Ok(Lsa { embedding, components, singular_values, explained_variance_ratio })
+    Ok(Lsa {
+        embedding,
+        components,
+        singular_values,
+        explained_variance_ratio,
+    })
 }
 
 /// `x · b` for sparse `x` and dense `b` (`x.cols() × l`): rows in fixed chunks in parallel, each
@@ -221,12 +227,14 @@ fn standard_normal(rng: &mut Xoshiro256PlusPlus) -> f32 {
 
 /// Scales every row to unit L2 norm; all-zero rows stay zero.
 pub(crate) fn normalize_rows(a: &mut Array2<f32>) {
-    a.axis_iter_mut(Axis(0)).into_par_iter().for_each(|mut row| {
-        let n: f32 = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if n > 0.0 {
-            row.mapv_inplace(|v| v / n);
-        }
-    });
+    a.axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .for_each(|mut row| {
+            let n: f32 = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+            if n > 0.0 {
+                row.mapv_inplace(|v| v / n);
+            }
+        });
 }
 
 /// `a · b` for a tall `a`, computed over fixed row chunks in parallel (each output row depends
@@ -314,7 +322,9 @@ fn cholesky_qr_step(y: Array2<f32>) -> Result<Array2<f32>> {
             d -= lo[(j, k)] * lo[(j, k)];
         }
         if d <= 0.0 || !d.is_finite() {
-            return Err(Error::Internal("Cholesky-QR: Gram matrix is not positive definite".into()));
+            return Err(Error::Internal(
+                "Cholesky-QR: Gram matrix is not positive definite".into(),
+            ));
         }
         let djj = d.sqrt();
         lo[(j, j)] = djj;
@@ -342,9 +352,7 @@ fn cholesky_qr_step(y: Array2<f32>) -> Result<Array2<f32>> {
 }
 
 /// scikit-learn's `svd_flip` on the components: the largest-magnitude entry of each is positive.
-/// Returns the sign applied to each component (±1).
-fn flip_signs(c: &mut Array2<f32>) -> Vec<f32> {
-    let mut signs = Vec::with_capacity(c.nrows());
+fn flip_signs(c: &mut Array2<f32>) {
     for mut row in c.axis_iter_mut(Axis(0)) {
         let mut best = 0.0f32;
         for &v in row.iter() {
@@ -354,12 +362,8 @@ fn flip_signs(c: &mut Array2<f32>) -> Vec<f32> {
         }
         if best < 0.0 {
             row.mapv_inplace(|v| -v);
-            signs.push(-1.0);
-        } else {
-            signs.push(1.0);
         }
     }
-    signs
 }
 
 /// Variance of each embedding column over the total column variance of `x` (scikit-learn's
@@ -372,14 +376,22 @@ fn variance_ratio(x: &Csr, raw: &Array2<f32>) -> Vec<f32> {
         sum[c as usize] += v as f64;
         sq[c as usize] += (v as f64) * (v as f64);
     }
-    let total: f64 = sum.iter().zip(&sq).map(|(s, q)| q / n - (s / n) * (s / n)).sum();
+    let total: f64 = sum
+        .iter()
+        .zip(&sq)
+        .map(|(s, q)| q / n - (s / n) * (s / n))
+        .sum();
     let d = raw.ncols();
     let mut out = Vec::with_capacity(d);
     for j in 0..d {
         let col = raw.slice(s![.., j]);
         let mean = col.iter().map(|&v| v as f64).sum::<f64>() / n;
         let var = col.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
-        out.push(if total > 0.0 { (var / total) as f32 } else { 0.0 });
+        out.push(if total > 0.0 {
+            (var / total) as f32
+        } else {
+            0.0
+        });
     }
     out
 }
@@ -432,13 +444,24 @@ mod tests {
         let x = planted(120, 60, 1);
         // Four planted topics: their singular values stand clear of the noise, so the randomized
         // range finder recovers them to high relative accuracy.
-        let fit = lsa(&x, &LsaParams { dims: 4, ..LsaParams::default() }, 3).unwrap();
+        let fit = lsa(
+            &x,
+            &LsaParams {
+                dims: 4,
+                ..LsaParams::default()
+            },
+            3,
+        )
+        .unwrap();
         let d = dense(&x);
         let g = d.t().dot(&d);
         let (ev, _) = symmetric_eigen(&g).unwrap();
         for (j, &sv) in fit.singular_values.iter().enumerate() {
             let exact = ev[ev.len() - 1 - j].max(0.0).sqrt();
-            assert!(((sv as f64) - exact).abs() / exact < 1e-3, "sv {j}: {sv} vs {exact}");
+            assert!(
+                ((sv as f64) - exact).abs() / exact < 1e-3,
+                "sv {j}: {sv} vs {exact}"
+            );
         }
         // Components orthonormal.
         let cc = fit.components.dot(&fit.components.t());
@@ -453,7 +476,15 @@ mod tests {
     #[test]
     fn lsa_rows_are_unit_and_projection_matches() {
         let x = planted(80, 40, 2);
-        let fit = lsa(&x, &LsaParams { dims: 4, ..LsaParams::default() }, 9).unwrap();
+        let fit = lsa(
+            &x,
+            &LsaParams {
+                dims: 4,
+                ..LsaParams::default()
+            },
+            9,
+        )
+        .unwrap();
         for row in fit.embedding.rows() {
             let n: f32 = row.iter().map(|v| v * v).sum::<f32>().sqrt();
             assert!((n - 1.0).abs() < 1e-4);
@@ -470,7 +501,14 @@ mod tests {
         let fit = lsa(&x, &LsaParams::default(), 1).unwrap();
         assert_eq!(fit.dims(), 5);
         assert!(lsa(&Csr::zeros(3, 3), &LsaParams::default(), 1).is_err());
-        assert!(LsaParams { dims: 0, ..LsaParams::default() }.check().is_err());
+        assert!(
+            LsaParams {
+                dims: 0,
+                ..LsaParams::default()
+            }
+            .check()
+            .is_err()
+        );
     }
 
     #[test]
@@ -481,7 +519,17 @@ mod tests {
                 .num_threads(t)
                 .build()
                 .unwrap()
-                .install(|| lsa(&x, &LsaParams { dims: 10, ..LsaParams::default() }, 4).unwrap())
+                .install(|| {
+                    lsa(
+                        &x,
+                        &LsaParams {
+                            dims: 10,
+                            ..LsaParams::default()
+                        },
+                        4,
+                    )
+                    .unwrap()
+                })
         };
         let (a, b) = (run(1), run(2));
         assert_eq!(a.embedding, b.embedding);

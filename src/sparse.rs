@@ -46,14 +46,29 @@ impl Csr {
                 row.windows(2).all(|w| w[0] < w[1]),
                 "unsorted columns in row {r}"
             );
-            assert!(row.iter().all(|&c| (c as usize) < cols), "column out of range");
+            assert!(
+                row.iter().all(|&c| (c as usize) < cols),
+                "column out of range"
+            );
         }
-        Csr { rows, cols, indptr, indices, data }
+        Csr {
+            rows,
+            cols,
+            indptr,
+            indices,
+            data,
+        }
     }
 
     /// An empty `rows × cols` matrix.
     pub fn zeros(rows: usize, cols: usize) -> Self {
-        Csr { rows, cols, indptr: vec![0; rows + 1], indices: Vec::new(), data: Vec::new() }
+        Csr {
+            rows,
+            cols,
+            indptr: vec![0; rows + 1],
+            indices: Vec::new(),
+            data: Vec::new(),
+        }
     }
 
     /// Number of rows.
@@ -114,7 +129,13 @@ impl Csr {
                 *slot += 1;
             }
         }
-        Csr { rows: self.cols, cols: self.rows, indptr, indices, data }
+        Csr {
+            rows: self.cols,
+            cols: self.rows,
+            indptr,
+            indices,
+            data,
+        }
     }
 
     /// `self · b` for a dense `b` of shape `cols × m`, row-parallel; each output row is summed in
@@ -153,7 +174,13 @@ impl Csr {
             data.extend_from_slice(v);
             indptr.push(indices.len());
         }
-        Csr { rows: rows.len(), cols: self.cols, indptr, indices, data }
+        Csr {
+            rows: rows.len(),
+            cols: self.cols,
+            indptr,
+            indices,
+            data,
+        }
     }
 
     /// Writes the matrix in Matrix Market coordinate format (1-based, `real general`), the form

@@ -56,7 +56,11 @@ pub struct Dendrogram {
 impl Dendrogram {
     /// Number of leaves.
     pub fn leaves(&self) -> usize {
-        if self.merges.is_empty() { 1 } else { self.merges.len() + 1 }
+        if self.merges.is_empty() {
+            1
+        } else {
+            self.merges.len() + 1
+        }
     }
 
     /// Flat cut into `k` clusters: labels of the leaves, numbered by first appearance.
@@ -68,7 +72,11 @@ impl Dendrogram {
 
     /// Flat cut keeping every merge at a distance ≤ `threshold`.
     pub fn cut_distance(&self, threshold: f32) -> Vec<usize> {
-        let keep = self.merges.iter().take_while(|m| m.distance <= threshold).count();
+        let keep = self
+            .merges
+            .iter()
+            .take_while(|m| m.distance <= threshold)
+            .count();
         self.cut_first(keep)
     }
 
@@ -161,11 +169,20 @@ pub fn link_weighted(x: ArrayView2<'_, f32>, weights: &[usize], linkage: Linkage
     let mut chain: Vec<usize> = Vec::new();
     while raw.len() < n - 1 {
         if chain.is_empty() {
-            chain.push(active.iter().position(|&a| a).expect("an active cluster remains"));
+            chain.push(
+                active
+                    .iter()
+                    .position(|&a| a)
+                    .expect("an active cluster remains"),
+            );
         }
         loop {
             let a = *chain.last().expect("chain is not empty");
-            let prev = if chain.len() >= 2 { Some(chain[chain.len() - 2]) } else { None };
+            let prev = if chain.len() >= 2 {
+                Some(chain[chain.len() - 2])
+            } else {
+                None
+            };
             // Nearest active neighbour; prefer the previous chain element on ties.
             let mut best = usize::MAX;
             let mut bd = f64::INFINITY;
@@ -248,7 +265,9 @@ pub fn agglomerative(
 ) -> Result<(Vec<usize>, Dendrogram)> {
     let n = x.nrows();
     if k == 0 || k > n {
-        return Err(Error::Usage(format!("cannot make {k} clusters from {n} units")));
+        return Err(Error::Usage(format!(
+            "cannot make {k} clusters from {n} units"
+        )));
     }
     if n <= ROWS_DIRECT {
         let d = link_rows(x, linkage);
@@ -288,7 +307,11 @@ pub(crate) fn cluster_means(x: ArrayView2<'_, f32>, labels: &[usize], k: usize) 
         }
     }
     Array2::from_shape_fn((k, x.ncols()), |(i, j)| {
-        if counts[i] > 0 { (sums[(i, j)] / counts[i] as f64) as f32 } else { 0.0 }
+        if counts[i] > 0 {
+            (sums[(i, j)] / counts[i] as f64) as f32
+        } else {
+            0.0
+        }
     })
 }
 
@@ -305,7 +328,10 @@ mod tests {
             let b = link_weighted(x.view(), &vec![1; 60], linkage);
             assert_eq!(a.merges.len(), b.merges.len());
             for (p, q) in a.merges.iter().zip(&b.merges) {
-                assert!((p.distance - q.distance).abs() < 1e-5, "{linkage:?}: {p:?} {q:?}");
+                assert!(
+                    (p.distance - q.distance).abs() < 1e-5,
+                    "{linkage:?}: {p:?} {q:?}"
+                );
                 assert_eq!(p.size, q.size);
             }
             assert_eq!(

@@ -128,7 +128,11 @@ impl ParamGuard for KMeansParams {
             if g.nrows() > p.n_clusters {
                 return Err(Error::param(
                     "init",
-                    format!("{} guide centroids for only {} clusters", g.nrows(), p.n_clusters),
+                    format!(
+                        "{} guide centroids for only {} clusters",
+                        g.nrows(),
+                        p.n_clusters
+                    ),
                 ));
             }
             if g.iter().any(|v| !v.is_finite()) {
@@ -165,14 +169,14 @@ impl KMeansValidParams {
                 self.n_clusters
             )));
         }
-        if let KMeansInit::Guided(g) = &self.init {
-            if g.ncols() != x.ncols() {
-                return Err(Error::Usage(format!(
-                    "guide centroids have {} dimensions, the data {}",
-                    g.ncols(),
-                    x.ncols()
-                )));
-            }
+        if let KMeansInit::Guided(g) = &self.init
+            && g.ncols() != x.ncols()
+        {
+            return Err(Error::Usage(format!(
+                "guide centroids have {} dimensions, the data {}",
+                g.ncols(),
+                x.ncols()
+            )));
         }
         let x = x.as_standard_layout();
         let norms = row_sq_norms(x.view());
@@ -286,7 +290,11 @@ fn mean_variance(x: ArrayView2<'_, f32>) -> f64 {
             sq[j] += (v as f64) * (v as f64);
         }
     }
-    let total: f64 = sum.iter().zip(&sq).map(|(s, q)| q / n - (s / n).powi(2)).sum();
+    let total: f64 = sum
+        .iter()
+        .zip(&sq)
+        .map(|(s, q)| q / n - (s / n).powi(2))
+        .sum();
     total / d.max(1) as f64
 }
 
@@ -397,8 +405,11 @@ unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
         for c in 0..chunks {
             let o = c * 16;
             acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(o)), _mm256_loadu_ps(pb.add(o)), acc0);
-            acc1 =
-                _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(o + 8)), _mm256_loadu_ps(pb.add(o + 8)), acc1);
+            acc1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(pa.add(o + 8)),
+                _mm256_loadu_ps(pb.add(o + 8)),
+                acc1,
+            );
         }
         let acc = _mm256_add_ps(acc0, acc1);
         let mut lanes = [0f32; 8];
@@ -430,26 +441,9 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     s + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
 }
 
-/// Nearest and second-nearest centroid of one row: (index, distance, second distance).
-#[inline]
-fn nearest_two(x: &[f32], xn: f32, c: &[f32], cn: &[f32], d: usize) -> (usize, f32, f32) {
-    let (mut b, mut d1, mut d2) = (0usize, f32::INFINITY, f32::INFINITY);
-    for (j, &n) in cn.iter().enumerate() {
-        let dist = (xn - 2.0 * dot(x, &c[j * d..(j + 1) * d]) + n).max(0.0);
-        if dist < d1 {
-            d2 = d1;
-            d1 = dist;
-            b = j;
-        } else if dist < d2 {
-            d2 = dist;
-        }
-    }
-    (b, d1.sqrt(), d2.sqrt())
-}
-
 /// Lloyd iterations from `centroids` until the centroid shift is within `tol` or labels stop
-/// changing, accelerated with Hamerly's bounds (one upper bound to the own centroid, one lower
-/// bound to all others), which give the same labels as plain Lloyd while skipping most distance
+/// changing, accelerated with Elkan's bounds (one upper bound to the own centroid, one lower
+/// bound per other centroid), which give the same labels as plain Lloyd while skipping most distance
 /// computations once clusters settle. Centroid sums are updated incrementally in row order (f64),
 /// so they do not depend on the thread count. Empty clusters are re-seeded with the rows
 /// farthest from their centroid.
@@ -468,23 +462,33 @@ fn lloyd(
     let full = |c: &Array2<f32>| -> (Vec<usize>, Vec<f32>, Vec<f32>) {
         let cs = c.as_slice().expect("centroids are contiguous");
         let cn = row_sq_norms(c.view());
-        let parts: Vec<Vec<(usize, f32, f32)>> = (0..n)
-            .collect::<Vec<_>>()
-            .par_chunks(ROW_CHUNK)
-            .map(|rows| {
-                rows.iter()
-                    .map(|&i| nearest_two(&xs[i * d..(i + 1) * d], norms[i], cs, &cn, d))
-                    .collect()
-            })
-            .collect();
-        let mut labels = Vec::with_capacity(n);
-        let mut upper = Vec::with_capacity(n);
-        let mut lower = Vec::with_capacity(n);
-        for (b, d1, d2) in parts.into_iter().flatten() {
-            labels.push(b);
-            upper.push(d1);
-            lower.push(d2);
-        }
+        let mut labels = vec![0usize; n];
+        let mut upper = vec![0f32; n];
+        let mut lower = vec![0f32; n * k];
+        labels
+            .par_chunks_mut(ROW_CHUNK)
+            .zip(upper.par_chunks_mut(ROW_CHUNK))
+            .zip(lower.par_chunks_mut(ROW_CHUNK * k))
+            .enumerate()
+            .for_each(|(ci, ((lab, up), lo))| {
+                for t in 0..lab.len() {
+                    let i = ci * ROW_CHUNK + t;
+                    let xi = &xs[i * d..(i + 1) * d];
+                    let (mut b, mut bd) = (0usize, f32::INFINITY);
+                    for j in 0..k {
+                        let dist = (norms[i] - 2.0 * dot(xi, &cs[j * d..(j + 1) * d]) + cn[j])
+                            .max(0.0)
+                            .sqrt();
+                        lo[t * k + j] = dist;
+                        if dist < bd {
+                            bd = dist;
+                            b = j;
+                        }
+                    }
+                    lab[t] = b;
+                    up[t] = bd;
+                }
+            });
         (labels, upper, lower)
     };
     let (mut labels, mut upper, mut lower) = full(&centroids);
@@ -495,9 +499,9 @@ fn lloyd(
         // Update step.
         let mut next = Array2::<f32>::zeros((k, d));
         let mut reseeded = false;
-        for j in 0..k {
-            if counts[j] > 0 {
-                let inv = 1.0 / counts[j] as f64;
+        for (j, &count) in counts.iter().enumerate() {
+            if count > 0 {
+                let inv = 1.0 / count as f64;
                 for (o, &s) in next.row_mut(j).iter_mut().zip(sums.row(j)) {
                     *o = (s * inv) as f32;
                 }
@@ -510,8 +514,8 @@ fn lloyd(
             // bounds afresh.
             let order = farthest_first(&upper);
             let mut used = 0;
-            for j in 0..k {
-                if counts[j] == 0 {
+            for (j, &count) in counts.iter().enumerate() {
+                if count == 0 {
                     let r = order[used.min(order.len() - 1)];
                     used += 1;
                     next.row_mut(j).assign(&x.row(r));
@@ -521,7 +525,11 @@ fn lloyd(
         let deltas: Vec<f32> = (0..k)
             .map(|j| {
                 let (a, b) = (next.row(j), centroids.row(j));
-                a.iter().zip(b).map(|(p, q)| ((p - q) as f64).powi(2)).sum::<f64>().sqrt() as f32
+                a.iter()
+                    .zip(b)
+                    .map(|(p, q)| ((p - q) as f64).powi(2))
+                    .sum::<f64>()
+                    .sqrt() as f32
             })
             .collect();
         let shift: f64 = deltas.iter().map(|&v| (v as f64) * (v as f64)).sum();
@@ -543,62 +551,75 @@ fn lloyd(
             }
             continue;
         }
-        // Half the distance from each centroid to its nearest other centroid.
+        // Centroid-to-centroid distances, and half the distance to each one's nearest other.
         let cs = centroids.as_slice().expect("centroids are contiguous");
         let cn = row_sq_norms(centroids.view());
+        let mut cc = vec![0f32; k * k];
         let mut half = vec![f32::INFINITY; k];
         for a in 0..k {
             for b in a + 1..k {
                 let dd = (cn[a] - 2.0 * dot(&cs[a * d..(a + 1) * d], &cs[b * d..(b + 1) * d])
                     + cn[b])
                     .max(0.0)
-                    .sqrt()
-                    * 0.5;
-                half[a] = half[a].min(dd);
-                half[b] = half[b].min(dd);
+                    .sqrt();
+                cc[a * k + b] = dd;
+                cc[b * k + a] = dd;
+                half[a] = half[a].min(0.5 * dd);
+                half[b] = half[b].min(0.5 * dd);
             }
         }
-        // Largest and second-largest centroid moves, for the lower bounds.
-        let (mut m1, mut m1j, mut m2) = (0f32, usize::MAX, 0f32);
-        for (j, &v) in deltas.iter().enumerate() {
-            if v > m1 {
-                m2 = m1;
-                m1 = v;
-                m1j = j;
-            } else if v > m2 {
-                m2 = v;
-            }
-        }
-        // Assignment step with bounds, over fixed chunks; changes collected in row order.
+        // Assignment step with Elkan's bounds (one lower bound per row and centroid), over fixed
+        // chunks; changes collected in row order.
         let changes: Vec<Vec<(usize, usize, usize)>> = labels
             .par_chunks_mut(ROW_CHUNK)
             .zip(upper.par_chunks_mut(ROW_CHUNK))
-            .zip(lower.par_chunks_mut(ROW_CHUNK))
+            .zip(lower.par_chunks_mut(ROW_CHUNK * k))
             .enumerate()
             .map(|(ci, ((lab, up), lo))| {
                 let mut ch = Vec::new();
                 for t in 0..lab.len() {
                     let i = ci * ROW_CHUNK + t;
-                    let a = lab[t];
-                    up[t] += deltas[a];
-                    lo[t] -= if a == m1j { m2 } else { m1 };
-                    let m = half[a].max(lo[t]);
-                    if up[t] + SLACK <= m {
+                    let a0 = lab[t];
+                    let lrow = &mut lo[t * k..(t + 1) * k];
+                    for (l, &dj) in lrow.iter_mut().zip(&deltas) {
+                        *l = (*l - dj).max(0.0);
+                    }
+                    up[t] += deltas[a0];
+                    if up[t] + SLACK <= half[a0] {
                         continue;
                     }
                     let xi = &xs[i * d..(i + 1) * d];
-                    up[t] = (norms[i] - 2.0 * dot(xi, &cs[a * d..(a + 1) * d]) + cn[a])
-                        .max(0.0)
-                        .sqrt();
-                    if up[t] + SLACK <= m {
-                        continue;
+                    let mut a = a0;
+                    let mut tight = false;
+                    for j in 0..k {
+                        if j == a
+                            || up[t] + SLACK <= lrow[j]
+                            || up[t] + SLACK <= 0.5 * cc[a * k + j]
+                        {
+                            continue;
+                        }
+                        if !tight {
+                            up[t] = (norms[i] - 2.0 * dot(xi, &cs[a * d..(a + 1) * d]) + cn[a])
+                                .max(0.0)
+                                .sqrt();
+                            lrow[a] = up[t];
+                            tight = true;
+                            if up[t] + SLACK <= lrow[j] || up[t] + SLACK <= 0.5 * cc[a * k + j] {
+                                continue;
+                            }
+                        }
+                        let dj = (norms[i] - 2.0 * dot(xi, &cs[j * d..(j + 1) * d]) + cn[j])
+                            .max(0.0)
+                            .sqrt();
+                        lrow[j] = dj;
+                        if dj < up[t] || (dj == up[t] && j < a) {
+                            a = j;
+                            up[t] = dj;
+                        }
                     }
-                    let (b, d1, d2) = nearest_two(xi, norms[i], cs, &cn, d);
-                    up[t] = d1;
-                    lo[t] = d2;
-                    if b != a {
-                        lab[t] = b;
-                        ch.push((i, a, b));
+                    if a != a0 {
+                        lab[t] = a;
+                        ch.push((i, a0, a));
                     }
                 }
                 ch
@@ -622,7 +643,12 @@ fn lloyd(
         }
     }
     let (labels, _, inertia) = assign(x, norms, centroids.view());
-    KMeansModel { centroids, labels, inertia, n_iter }
+    KMeansModel {
+        centroids,
+        labels,
+        inertia,
+        n_iter,
+    }
 }
 
 /// Row indices by decreasing distance (ties by index), for re-seeding empty clusters.
@@ -653,10 +679,10 @@ fn minibatch_run(
     let mut n_iter = 0;
     for step in 0..steps {
         n_iter = step + 1;
-        for i in 0..b {
+        for (i, bn) in bnorms.iter_mut().enumerate() {
             let r = rng.gen_range(0..n);
             batch.row_mut(i).assign(&x.row(r));
-            bnorms[i] = norms[r];
+            *bn = norms[r];
         }
         let (labels, _, _) = assign(batch.view(), &bnorms, centroids.view());
         let before = centroids.clone();
@@ -668,13 +694,21 @@ fn minibatch_run(
                 *cv += eta * (xv - *cv);
             }
         }
-        let shift: f64 = (&centroids - &before).iter().map(|&v| (v as f64).powi(2)).sum();
+        let shift: f64 = (&centroids - &before)
+            .iter()
+            .map(|&v| (v as f64).powi(2))
+            .sum();
         if step > 10 && shift < 1e-7 * k as f64 {
             break;
         }
     }
     let (labels, _, inertia) = assign(x, norms, centroids.view());
-    KMeansModel { centroids, labels, inertia, n_iter }
+    KMeansModel {
+        centroids,
+        labels,
+        inertia,
+        n_iter,
+    }
 }
 
 /// Greedy k-means++: each new centroid is the best (lowest potential) of 2 + ln k candidates
@@ -703,9 +737,13 @@ fn init_centroids(
         let first = rng.gen_range(0..n);
         c.row_mut(0).assign(&x.row(first));
         start = 1;
-        sq_dist_to(x, norms, x.row(first).to_owned().view().insert_axis(Axis(0)))
-            .column(0)
-            .to_vec()
+        sq_dist_to(
+            x,
+            norms,
+            x.row(first).to_owned().view().insert_axis(Axis(0)),
+        )
+        .column(0)
+        .to_vec()
     } else {
         let (_, dists, _) = assign(x, norms, c.slice(ndarray::s![..start, ..]));
         dists
@@ -765,7 +803,11 @@ fn init_centroids(
         }
         let t = cands.len();
         for (ci, (dist, _)) in parts.iter().enumerate() {
-            for (o, a) in closest[ci * ROW_CHUNK..].iter_mut().take(dist.len() / t).enumerate() {
+            for (o, a) in closest[ci * ROW_CHUNK..]
+                .iter_mut()
+                .take(dist.len() / t)
+                .enumerate()
+            {
                 *a = a.min(dist[o * t + best]);
             }
         }
@@ -792,7 +834,13 @@ pub(crate) mod tests {
     use linfa::traits::Predict;
 
     /// Well-separated unit-norm blobs around k random directions.
-    pub(crate) fn blobs(n: usize, d: usize, k: usize, noise: f32, seed: u64) -> (Array2<f32>, Vec<usize>) {
+    pub(crate) fn blobs(
+        n: usize,
+        d: usize,
+        k: usize,
+        noise: f32,
+        seed: u64,
+    ) -> (Array2<f32>, Vec<usize>) {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let centers = Array2::from_shape_fn((k, d), |_| rng.gen_range(-1.0f32..1.0));
         let mut x = Array2::<f32>::zeros((n, d));
@@ -823,7 +871,11 @@ pub(crate) mod tests {
     fn kmeans_inertia_close_to_linfa() {
         use linfa_clustering::KMeans as LinfaKMeans;
         let (x, _) = blobs(500, 8, 5, 0.6, 2);
-        let ours = KMeansParams::new(5, 3).check().unwrap().fit_view(x.view()).unwrap();
+        let ours = KMeansParams::new(5, 3)
+            .check()
+            .unwrap()
+            .fit_view(x.view())
+            .unwrap();
         let rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let theirs = LinfaKMeans::params_with_rng(5, rng)
             .n_runs(5)
@@ -831,7 +883,12 @@ pub(crate) mod tests {
             .unwrap();
         let their_inertia = theirs.inertia() * x.nrows() as f64;
         // linfa's inertia is a mean over rows; ours a sum. Ours must be no worse than 1% above.
-        assert!(ours.inertia() <= their_inertia * 1.01, "{} vs {}", ours.inertia(), their_inertia);
+        assert!(
+            ours.inertia() <= their_inertia * 1.01,
+            "{} vs {}",
+            ours.inertia(),
+            their_inertia
+        );
     }
 
     #[test]

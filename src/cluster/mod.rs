@@ -120,18 +120,29 @@ impl Default for ClusterParams {
 impl ClusterParams {
     /// Checks the parameters, naming the first one out of range.
     pub fn check(&self) -> Result<()> {
-        if let KChoice::Fixed(k) = self.k {
-            if k < 2 {
-                return Err(Error::param("k", format!("must be at least 2 or \"auto\", got {k}")));
+        if let KChoice::Fixed(k) = self.k
+            && k < 2
+        {
+            {
+                return Err(Error::param(
+                    "k",
+                    format!("must be at least 2 or \"auto\", got {k}"),
+                ));
             }
         }
         if self.k_min < 2 {
-            return Err(Error::param("k_min", format!("must be at least 2, got {}", self.k_min)));
+            return Err(Error::param(
+                "k_min",
+                format!("must be at least 2, got {}", self.k_min),
+            ));
         }
         if self.k_max < self.k_min {
             return Err(Error::param(
                 "k_max",
-                format!("must be at least k_min ({}), got {}", self.k_min, self.k_max),
+                format!(
+                    "must be at least k_min ({}), got {}",
+                    self.k_min, self.k_max
+                ),
             ));
         }
         if self.restarts == 0 || self.restarts > 1000 {
@@ -191,8 +202,10 @@ pub fn cluster(
     params.check()?;
     let n = embedding.nrows();
     let guided = guide.map_or(0, |g| g.nrows());
-    if let Some(g) = guide {
-        if g.ncols() != embedding.ncols() {
+    if let Some(g) = guide
+        && g.ncols() != embedding.ncols()
+    {
+        {
             return Err(Error::Usage(format!(
                 "guide centroids have {} dimensions but the embedding has {}",
                 g.ncols(),
@@ -268,7 +281,14 @@ pub fn cluster(
     };
     let silhouette = silhouette_sampled(embedding, &labels, params.silhouette_sample, seed);
     let hierarchy = theme_hierarchy(centroids.view());
-    Ok(Clustering { labels, centroids, inertia, k_selection, silhouette, hierarchy })
+    Ok(Clustering {
+        labels,
+        centroids,
+        inertia,
+        k_selection,
+        silhouette,
+        hierarchy,
+    })
 }
 
 #[cfg(test)]
@@ -277,17 +297,24 @@ mod tests {
     use kmeans::tests::blobs;
 
     fn fixed(k: usize) -> ClusterParams {
-        ClusterParams { k: KChoice::Fixed(k), ..ClusterParams::default() }
+        ClusterParams {
+            k: KChoice::Fixed(k),
+            ..ClusterParams::default()
+        }
     }
 
     #[test]
     fn same_seed_same_labels_with_one_and_two_threads() {
         let (x, _) = blobs(5000, 20, 8, 0.9, 11);
         let run = |t: usize, method: Method| {
-            rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap().install(|| {
-                let p = ClusterParams { method, ..fixed(8) };
-                cluster(x.view(), &p, None, 42).unwrap()
-            })
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let p = ClusterParams { method, ..fixed(8) };
+                    cluster(x.view(), &p, None, 42).unwrap()
+                })
         };
         for method in [Method::Kmeans, Method::Hierarchical] {
             let (a, b) = (run(1, method), run(2, method));
@@ -296,10 +323,17 @@ mod tests {
             assert_eq!(a.inertia, b.inertia);
         }
         let auto = |t: usize| {
-            rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap().install(|| {
-                let p = ClusterParams { k_max: 6, ..ClusterParams::default() };
-                cluster(x.view(), &p, None, 3).unwrap()
-            })
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let p = ClusterParams {
+                        k_max: 6,
+                        ..ClusterParams::default()
+                    };
+                    cluster(x.view(), &p, None, 3).unwrap()
+                })
         };
         assert_eq!(auto(1), auto(2));
     }
@@ -307,10 +341,23 @@ mod tests {
     #[test]
     fn cluster_rejects_impossible_k_with_usage_errors() {
         let (x, _) = blobs(5, 3, 2, 0.1, 1);
-        assert!(matches!(cluster(x.view(), &fixed(6), None, 1), Err(Error::Usage(_))));
-        assert!(matches!(cluster(x.view(), &fixed(1), None, 1), Err(Error::Param { .. })));
-        let p = ClusterParams { k_min: 5, k_max: 8, ..ClusterParams::default() };
-        assert!(matches!(cluster(x.view(), &p, None, 1), Err(Error::Usage(_))));
+        assert!(matches!(
+            cluster(x.view(), &fixed(6), None, 1),
+            Err(Error::Usage(_))
+        ));
+        assert!(matches!(
+            cluster(x.view(), &fixed(1), None, 1),
+            Err(Error::Param { .. })
+        ));
+        let p = ClusterParams {
+            k_min: 5,
+            k_max: 8,
+            ..ClusterParams::default()
+        };
+        assert!(matches!(
+            cluster(x.view(), &p, None, 1),
+            Err(Error::Usage(_))
+        ));
     }
 
     #[test]
@@ -327,8 +374,16 @@ mod tests {
     #[test]
     fn auto_k_and_hierarchy_over_final_clusters() {
         let (x, _) = blobs(400, 10, 4, 0.1, 3);
-        let c = cluster(x.view(), &ClusterParams { k_max: 8, ..ClusterParams::default() }, None, 5)
-            .unwrap();
+        let c = cluster(
+            x.view(),
+            &ClusterParams {
+                k_max: 8,
+                ..ClusterParams::default()
+            },
+            None,
+            5,
+        )
+        .unwrap();
         assert_eq!(c.k(), 4);
         assert_eq!(c.hierarchy.leaves(), 4);
         assert!(c.silhouette > 0.5);

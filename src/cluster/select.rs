@@ -41,7 +41,12 @@ pub struct KSelection {
 /// Mean silhouette of `labels` on cosine distance, over all rows (`sample` = 0 or ≥ rows) or over
 /// `sample` rows drawn from `seed`, each scored against every row. Rows need not be normalised.
 /// Rows in singleton clusters score 0, as in scikit-learn; fewer than 2 clusters gives 0.
-pub fn silhouette_sampled(x: ArrayView2<'_, f32>, labels: &[usize], sample_size: usize, seed: u64) -> f32 {
+pub fn silhouette_sampled(
+    x: ArrayView2<'_, f32>,
+    labels: &[usize],
+    sample_size: usize,
+    seed: u64,
+) -> f32 {
     let n = x.nrows();
     assert_eq!(labels.len(), n, "one label per row");
     if n == 0 {
@@ -57,8 +62,11 @@ pub fn silhouette_sampled(x: ArrayView2<'_, f32>, labels: &[usize], sample_size:
     }
     let mut y = x.to_owned();
     crate::reduce::normalize_rows(&mut y);
-    let sq: Vec<f64> =
-        y.rows().into_iter().map(|r| r.iter().map(|&v| (v as f64) * (v as f64)).sum()).collect();
+    let sq: Vec<f64> = y
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().map(|&v| (v as f64) * (v as f64)).sum())
+        .collect();
     // Cluster sums in f64, over fixed chunks in chunk order.
     let d = y.ncols();
     let parts: Vec<Array2<f64>> = y
@@ -147,7 +155,10 @@ pub struct KScan {
 pub fn choose_k(x: ArrayView2<'_, f32>, scan: &KScan, seed: u64) -> Result<KSelection> {
     let n = x.nrows();
     if scan.k_min < 2 || scan.k_min > scan.k_max {
-        return Err(Error::param("k_min", "must be at least 2 and at most k_max"));
+        return Err(Error::param(
+            "k_min",
+            "must be at least 2 and at most k_max",
+        ));
     }
     if n < scan.k_min + 1 {
         return Err(Error::Usage(format!(
@@ -167,7 +178,11 @@ pub fn choose_k(x: ArrayView2<'_, f32>, scan: &KScan, seed: u64) -> Result<KSele
                 .check()?
                 .fit_view(x)?;
             let s = silhouette_sampled(x, model.labels(), scan.silhouette_sample, seed);
-            Ok(KScore { k, silhouette: s, inertia: model.inertia() })
+            Ok(KScore {
+                k,
+                silhouette: s,
+                inertia: model.inertia(),
+            })
         })
         .collect();
     let scores: Vec<KScore> = scores.into_iter().collect::<Result<_>>()?;
@@ -177,7 +192,10 @@ pub fn choose_k(x: ArrayView2<'_, f32>, scan: &KScan, seed: u64) -> Result<KSele
             chosen = *s;
         }
     }
-    Ok(KSelection { chosen: chosen.k, scores })
+    Ok(KSelection {
+        chosen: chosen.k,
+        scores,
+    })
 }
 
 #[cfg(test)]
