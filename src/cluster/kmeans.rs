@@ -223,7 +223,16 @@ pub struct KMeansModel {
     n_iter: usize,
 }
 
+/// themata's k-means, under the name linfa uses for its own (`KMeans::params(k, seed)`).
+pub type KMeans = KMeansModel;
+
 impl KMeansModel {
+    /// Parameters for `n_clusters` clusters and `seed` (linfa's entry point, without its hidden
+    /// fixed seed).
+    pub fn params(n_clusters: usize, seed: u64) -> KMeansParams {
+        KMeansParams::new(n_clusters, seed)
+    }
+
     /// k × d centroids.
     pub fn centroids(&self) -> &Array2<f32> {
         &self.centroids

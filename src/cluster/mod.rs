@@ -15,7 +15,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use hierarchical::{Dendrogram, Linkage, Merge, theme_hierarchy};
-pub use kmeans::{KMeansInit, KMeansModel, KMeansParams, KMeansValidParams};
+pub use kmeans::{KMeans, KMeansInit, KMeansModel, KMeansParams, KMeansValidParams};
 pub use select::{KScore, KSelection, choose_k, silhouette, silhouette_sampled};
 
 use crate::error::{Error, Result};
