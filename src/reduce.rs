@@ -89,7 +89,7 @@ impl Lsa {
     /// # Panics
     /// Panics if `x` does not have as many columns as the matrix the LSA was fitted on.
     pub fn project(&self, x: &Csr) -> Array2<f32> {
-        let mut e = x.dot_dense(self.components.t());
+        let mut e = spmm(x, self.components.t());
         normalize_rows(&mut e);
         e
     }
@@ -125,17 +125,17 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
         .for_each(|v| *v = standard_normal(&mut rng));
     let mut q = omega;
     for _ in 0..params.power_iters {
-        let y = x.dot_dense(q.view());
+        let y = spmm(x, q.view());
         let y = orthonormalize(y, false)?;
-        let z = xt.dot_dense(y.view());
+        let z = spmm(&xt, y.view());
         q = orthonormalize(z, false)?;
     }
-    let y = x.dot_dense(q.view());
+    let y = spmm(x, q.view());
     let q = orthonormalize(y, true)?; // n × l, orthonormal columns
 
     // Bᵀ = Xᵀ Q (m × l). Its thin SVD Bᵀ = W S Vᵀ comes from the small l × l eigenproblem of
     // BBᵀ in f64; the right singular vectors of X are the columns of W = Bᵀ V S⁻¹.
-    let bt = xt.dot_dense(q.view());
+    let bt = spmm(&xt, q.view());
     let g = gram(bt.view());
     let (evals, evecs) = symmetric_eigen(&g)?;
     // Eigenvalues come in increasing order: walk from the end.
@@ -155,7 +155,9 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     let mut components = w.reversed_axes().as_standard_layout().to_owned(); // d × m
     flip_signs(&mut components);
 
-    let raw = x.dot_dense(components.t()); // n × d, = U S
+    // The embedding is X Wᵀ (scikit-learn's `transform`), not Q Vₗ S: the two agree up to the
+    // range-finder error, and this way `project` maps the training rows exactly onto it.
+    let raw = spmm(x, components.t()); // n × d, ≈ U S
     let explained_variance_ratio = variance_ratio(x, &raw);
     let mut embedding = raw;
     normalize_rows(&mut embedding);
@@ -165,6 +167,55 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
         singular_values,
         explained_variance_ratio,
     })
+}
+
+/// `x · b` for sparse `x` and dense `b` (`x.cols() × l`): rows in fixed chunks in parallel, each
+/// output row accumulated in column order (so the result never depends on the thread count),
+/// with an AVX2/FMA inner loop where the CPU has it.
+pub(crate) fn spmm(x: &Csr, b: ArrayView2<'_, f32>) -> Array2<f32> {
+    assert_eq!(b.nrows(), x.cols(), "inner dimensions");
+    let l = b.ncols();
+    let b = b.as_standard_layout();
+    let bs = b.as_slice().expect("standard layout is contiguous");
+    let mut out = Array2::<f32>::zeros((x.rows(), l));
+    const ROWS: usize = 64;
+    out.as_slice_mut()
+        .expect("fresh array is contiguous")
+        .par_chunks_mut(ROWS * l.max(1))
+        .enumerate()
+        .for_each(|(ci, block)| {
+            for (o, orow) in block.chunks_mut(l.max(1)).enumerate() {
+                let (cols, vals) = x.row(ci * ROWS + o);
+                for (&c, &v) in cols.iter().zip(vals) {
+                    axpy(v, &bs[c as usize * l..(c as usize + 1) * l], orow);
+                }
+            }
+        });
+    out
+}
+
+/// `y += a x`, vectorised with AVX2/FMA when available.
+#[inline]
+fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports the features `axpy_avx2` is compiled for.
+            unsafe { axpy_avx2(a, x, y) };
+            return;
+        }
+    }
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o += a * v;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn axpy_avx2(a: f32, x: &[f32], y: &mut [f32]) {
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o = a.mul_add(v, *o);
+    }
 }
 
 /// One draw from N(0, 1) by Box–Muller (rand 0.8 has no normal distribution without rand_distr).

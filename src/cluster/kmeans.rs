@@ -169,14 +169,14 @@ impl KMeansValidParams {
                 self.n_clusters
             )));
         }
-        if let KMeansInit::Guided(g) = &self.init {
-            if g.ncols() != x.ncols() {
-                return Err(Error::Usage(format!(
-                    "guide centroids have {} dimensions, the data {}",
-                    g.ncols(),
-                    x.ncols()
-                )));
-            }
+        if let KMeansInit::Guided(g) = &self.init
+            && g.ncols() != x.ncols()
+        {
+            return Err(Error::Usage(format!(
+                "guide centroids have {} dimensions, the data {}",
+                g.ncols(),
+                x.ncols()
+            )));
         }
         let x = x.as_standard_layout();
         let norms = row_sq_norms(x.view());
@@ -223,7 +223,16 @@ pub struct KMeansModel {
     n_iter: usize,
 }
 
+/// themata's k-means, under the name linfa uses for its own (`KMeans::params(k, seed)`).
+pub type KMeans = KMeansModel;
+
 impl KMeansModel {
+    /// Parameters for `n_clusters` clusters and `seed` (linfa's entry point, without its hidden
+    /// fixed seed).
+    pub fn params(n_clusters: usize, seed: u64) -> KMeansParams {
+        KMeansParams::new(n_clusters, seed)
+    }
+
     /// k × d centroids.
     pub fn centroids(&self) -> &Array2<f32> {
         &self.centroids
@@ -377,8 +386,76 @@ fn cluster_sums(x: ArrayView2<'_, f32>, labels: &[usize], k: usize) -> (Array2<f
     (sums, counts)
 }
 
+/// Dot product; uses AVX2 + FMA when the CPU has them (checked once per call, a cached flag).
+/// The summation order depends only on the length, so a machine always gets the same result.
+#[inline]
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports the features `dot_avx2` is compiled for.
+            return unsafe { dot_avx2(a, b) };
+        }
+    }
+    dot_portable(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    use std::arch::x86_64::*;
+    let n = a.len().min(b.len());
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let chunks = n / 16;
+    // SAFETY: every load reads 8 floats at an offset below 16 * chunks ≤ n.
+    unsafe {
+        let mut acc0 = _mm256_setzero_ps();
+        let mut acc1 = _mm256_setzero_ps();
+        for c in 0..chunks {
+            let o = c * 16;
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(o)), _mm256_loadu_ps(pb.add(o)), acc0);
+            acc1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(pa.add(o + 8)),
+                _mm256_loadu_ps(pb.add(o + 8)),
+                acc1,
+            );
+        }
+        let acc = _mm256_add_ps(acc0, acc1);
+        let mut lanes = [0f32; 8];
+        _mm256_storeu_ps(lanes.as_mut_ptr(), acc);
+        let mut s = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+            + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+        for i in chunks * 16..n {
+            s = a[i].mul_add(b[i], s);
+        }
+        s
+    }
+}
+
+#[inline]
+fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let mut acc = [0f32; 8];
+    let chunks = n / 8;
+    for c in 0..chunks {
+        let (x, y) = (&a[c * 8..c * 8 + 8], &b[c * 8..c * 8 + 8]);
+        for t in 0..8 {
+            acc[t] += x[t] * y[t];
+        }
+    }
+    let mut s = 0f32;
+    for i in chunks * 8..n {
+        s += a[i] * b[i];
+    }
+    s + ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
 /// Lloyd iterations from `centroids` until the centroid shift is within `tol` or labels stop
-/// changing. Empty clusters are re-seeded with the rows farthest from their centroid.
+/// changing, accelerated with Elkan's bounds (one upper bound to the own centroid, one lower
+/// bound per other centroid), which give the same labels as plain Lloyd while skipping most distance
+/// computations once clusters settle. Centroid sums are updated incrementally in row order (f64),
+/// so they do not depend on the thread count. Empty clusters are re-seeded with the rows
+/// farthest from their centroid.
 fn lloyd(
     x: ArrayView2<'_, f32>,
     norms: &[f32],
@@ -386,39 +463,191 @@ fn lloyd(
     max_iter: usize,
     tol: f64,
 ) -> KMeansModel {
+    let (n, d) = x.dim();
     let k = centroids.nrows();
-    let mut prev: Option<Vec<usize>> = None;
+    let xs = x.as_slice().expect("rows are in standard layout");
+    // Rounding slack on the bounds, so a skip is only taken when it is certainly safe.
+    const SLACK: f32 = 1e-5;
+    let full = |c: &Array2<f32>| -> (Vec<usize>, Vec<f32>, Vec<f32>) {
+        let cs = c.as_slice().expect("centroids are contiguous");
+        let cn = row_sq_norms(c.view());
+        let mut labels = vec![0usize; n];
+        let mut upper = vec![0f32; n];
+        let mut lower = vec![0f32; n * k];
+        labels
+            .par_chunks_mut(ROW_CHUNK)
+            .zip(upper.par_chunks_mut(ROW_CHUNK))
+            .zip(lower.par_chunks_mut(ROW_CHUNK * k))
+            .enumerate()
+            .for_each(|(ci, ((lab, up), lo))| {
+                for t in 0..lab.len() {
+                    let i = ci * ROW_CHUNK + t;
+                    let xi = &xs[i * d..(i + 1) * d];
+                    let (mut b, mut bd) = (0usize, f32::INFINITY);
+                    for j in 0..k {
+                        let dist = (norms[i] - 2.0 * dot(xi, &cs[j * d..(j + 1) * d]) + cn[j])
+                            .max(0.0)
+                            .sqrt();
+                        lo[t * k + j] = dist;
+                        if dist < bd {
+                            bd = dist;
+                            b = j;
+                        }
+                    }
+                    lab[t] = b;
+                    up[t] = bd;
+                }
+            });
+        (labels, upper, lower)
+    };
+    let (mut labels, mut upper, mut lower) = full(&centroids);
+    let (mut sums, mut counts) = cluster_sums(x, &labels, k);
     let mut n_iter = 0;
     for it in 0..max_iter {
         n_iter = it + 1;
-        let (labels, dists, _) = assign(x, norms, centroids.view());
-        if prev.as_ref() == Some(&labels) {
-            break;
-        }
-        let (sums, counts) = cluster_sums(x, &labels, k);
-        let mut next = Array2::<f32>::zeros(centroids.dim());
-        let mut far: Option<Vec<usize>> = None;
-        let mut used_far = 0;
-        for j in 0..k {
-            if counts[j] > 0 {
-                let inv = 1.0 / counts[j] as f64;
+        // Update step.
+        let mut next = Array2::<f32>::zeros((k, d));
+        let mut reseeded = false;
+        for (j, &count) in counts.iter().enumerate() {
+            if count > 0 {
+                let inv = 1.0 / count as f64;
                 for (o, &s) in next.row_mut(j).iter_mut().zip(sums.row(j)) {
                     *o = (s * inv) as f32;
                 }
             } else {
-                let order = far.get_or_insert_with(|| farthest_first(&dists));
-                let r = order[used_far.min(order.len() - 1)];
-                used_far += 1;
-                next.row_mut(j).assign(&x.row(r));
+                reseeded = true;
             }
         }
-        let shift: f64 = (&next - &centroids)
-            .iter()
-            .map(|&v| (v as f64) * (v as f64))
-            .sum();
+        if reseeded {
+            // Re-seed empty clusters with the farthest rows (by exact distance), then start the
+            // bounds afresh.
+            let order = farthest_first(&upper);
+            let mut used = 0;
+            for (j, &count) in counts.iter().enumerate() {
+                if count == 0 {
+                    let r = order[used.min(order.len() - 1)];
+                    used += 1;
+                    next.row_mut(j).assign(&x.row(r));
+                }
+            }
+        }
+        let deltas: Vec<f32> = (0..k)
+            .map(|j| {
+                let (a, b) = (next.row(j), centroids.row(j));
+                a.iter()
+                    .zip(b)
+                    .map(|(p, q)| ((p - q) as f64).powi(2))
+                    .sum::<f64>()
+                    .sqrt() as f32
+            })
+            .collect();
+        let shift: f64 = deltas.iter().map(|&v| (v as f64) * (v as f64)).sum();
         centroids = next;
-        prev = Some(labels);
         if shift <= tol {
+            break;
+        }
+        if reseeded {
+            let (l, u, lo) = full(&centroids);
+            let changed = l != labels;
+            labels = l;
+            upper = u;
+            lower = lo;
+            let (s, c) = cluster_sums(x, &labels, k);
+            sums = s;
+            counts = c;
+            if !changed {
+                break;
+            }
+            continue;
+        }
+        // Centroid-to-centroid distances, and half the distance to each one's nearest other.
+        let cs = centroids.as_slice().expect("centroids are contiguous");
+        let cn = row_sq_norms(centroids.view());
+        let mut cc = vec![0f32; k * k];
+        let mut half = vec![f32::INFINITY; k];
+        for a in 0..k {
+            for b in a + 1..k {
+                let dd = (cn[a] - 2.0 * dot(&cs[a * d..(a + 1) * d], &cs[b * d..(b + 1) * d])
+                    + cn[b])
+                    .max(0.0)
+                    .sqrt();
+                cc[a * k + b] = dd;
+                cc[b * k + a] = dd;
+                half[a] = half[a].min(0.5 * dd);
+                half[b] = half[b].min(0.5 * dd);
+            }
+        }
+        // Assignment step with Elkan's bounds (one lower bound per row and centroid), over fixed
+        // chunks; changes collected in row order.
+        let changes: Vec<Vec<(usize, usize, usize)>> = labels
+            .par_chunks_mut(ROW_CHUNK)
+            .zip(upper.par_chunks_mut(ROW_CHUNK))
+            .zip(lower.par_chunks_mut(ROW_CHUNK * k))
+            .enumerate()
+            .map(|(ci, ((lab, up), lo))| {
+                let mut ch = Vec::new();
+                for t in 0..lab.len() {
+                    let i = ci * ROW_CHUNK + t;
+                    let a0 = lab[t];
+                    let lrow = &mut lo[t * k..(t + 1) * k];
+                    for (l, &dj) in lrow.iter_mut().zip(&deltas) {
+                        *l = (*l - dj).max(0.0);
+                    }
+                    up[t] += deltas[a0];
+                    if up[t] + SLACK <= half[a0] {
+                        continue;
+                    }
+                    let xi = &xs[i * d..(i + 1) * d];
+                    let mut a = a0;
+                    let mut tight = false;
+                    for j in 0..k {
+                        if j == a
+                            || up[t] + SLACK <= lrow[j]
+                            || up[t] + SLACK <= 0.5 * cc[a * k + j]
+                        {
+                            continue;
+                        }
+                        if !tight {
+                            up[t] = (norms[i] - 2.0 * dot(xi, &cs[a * d..(a + 1) * d]) + cn[a])
+                                .max(0.0)
+                                .sqrt();
+                            lrow[a] = up[t];
+                            tight = true;
+                            if up[t] + SLACK <= lrow[j] || up[t] + SLACK <= 0.5 * cc[a * k + j] {
+                                continue;
+                            }
+                        }
+                        let dj = (norms[i] - 2.0 * dot(xi, &cs[j * d..(j + 1) * d]) + cn[j])
+                            .max(0.0)
+                            .sqrt();
+                        lrow[j] = dj;
+                        if dj < up[t] || (dj == up[t] && j < a) {
+                            a = j;
+                            up[t] = dj;
+                        }
+                    }
+                    if a != a0 {
+                        lab[t] = a;
+                        ch.push((i, a0, a));
+                    }
+                }
+                ch
+            })
+            .collect();
+        let mut any = false;
+        for (i, a, b) in changes.into_iter().flatten() {
+            any = true;
+            counts[a] -= 1;
+            counts[b] += 1;
+            let row = &xs[i * d..(i + 1) * d];
+            for (s, &v) in sums.row_mut(a).iter_mut().zip(row) {
+                *s -= v as f64;
+            }
+            for (s, &v) in sums.row_mut(b).iter_mut().zip(row) {
+                *s += v as f64;
+            }
+        }
+        if !any {
             break;
         }
     }
@@ -459,10 +688,10 @@ fn minibatch_run(
     let mut n_iter = 0;
     for step in 0..steps {
         n_iter = step + 1;
-        for i in 0..b {
+        for (i, bn) in bnorms.iter_mut().enumerate() {
             let r = rng.gen_range(0..n);
             batch.row_mut(i).assign(&x.row(r));
-            bnorms[i] = norms[r];
+            *bn = norms[r];
         }
         let (labels, _, _) = assign(batch.view(), &bnorms, centroids.view());
         let before = centroids.clone();
@@ -545,24 +774,51 @@ fn init_centroids(
                 cum.partition_point(|&s| s <= u).min(n - 1)
             })
             .collect();
-        let cand_rows = x.select(Axis(0), &cands);
-        let dist = sq_dist_to(x, norms, cand_rows.view()); // n × trials
-        // Potential of each candidate, summed in chunk order.
+        // Distances to the candidates and each candidate's potential, over fixed chunks (the
+        // potentials summed in chunk order).
+        let xs = x.as_slice().expect("rows are in standard layout");
+        let cand: Vec<&[f32]> = cands.iter().map(|&r| &xs[r * d..(r + 1) * d]).collect();
+        let cand_n: Vec<f32> = cands.iter().map(|&r| norms[r]).collect();
+        let parts: Vec<(Vec<f32>, Vec<f64>)> = closest
+            .par_chunks(ROW_CHUNK)
+            .enumerate()
+            .map(|(ci, cl)| {
+                let t = cand.len();
+                let mut dist = Vec::with_capacity(cl.len() * t);
+                let mut pot = vec![0f64; t];
+                for (o, &cur) in cl.iter().enumerate() {
+                    let i = ci * ROW_CHUNK + o;
+                    let xi = &xs[i * d..(i + 1) * d];
+                    for (c, (cv, &cn)) in cand.iter().zip(&cand_n).enumerate() {
+                        let dd = (norms[i] - 2.0 * dot(xi, cv) + cn).max(0.0);
+                        dist.push(dd);
+                        pot[c] += cur.min(dd) as f64;
+                    }
+                }
+                (dist, pot)
+            })
+            .collect();
+        let mut pots = vec![0f64; cands.len()];
+        for (_, p) in &parts {
+            for (a, b) in pots.iter_mut().zip(p) {
+                *a += b;
+            }
+        }
         let mut best = 0usize;
-        let mut best_pot = f64::INFINITY;
-        for t in 0..cands.len() {
-            let pot: f64 = closest
-                .iter()
-                .zip(dist.column(t))
-                .map(|(&a, &b)| a.min(b) as f64)
-                .sum();
-            if pot < best_pot {
-                best_pot = pot;
+        for t in 1..cands.len() {
+            if pots[t] < pots[best] {
                 best = t;
             }
         }
-        for (a, &b) in closest.iter_mut().zip(dist.column(best)) {
-            *a = a.min(b);
+        let t = cands.len();
+        for (ci, (dist, _)) in parts.iter().enumerate() {
+            for (o, a) in closest[ci * ROW_CHUNK..]
+                .iter_mut()
+                .take(dist.len() / t)
+                .enumerate()
+            {
+                *a = a.min(dist[o * t + best]);
+            }
         }
         c.row_mut(j).assign(&x.row(cands[best]));
     }

@@ -15,7 +15,7 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use hierarchical::{Dendrogram, Linkage, Merge, theme_hierarchy};
-pub use kmeans::{KMeansInit, KMeansModel, KMeansParams, KMeansValidParams};
+pub use kmeans::{KMeans, KMeansInit, KMeansModel, KMeansParams, KMeansValidParams};
 pub use select::{KScore, KSelection, choose_k, silhouette, silhouette_sampled};
 
 use crate::error::{Error, Result};
@@ -120,13 +120,13 @@ impl Default for ClusterParams {
 impl ClusterParams {
     /// Checks the parameters, naming the first one out of range.
     pub fn check(&self) -> Result<()> {
-        if let KChoice::Fixed(k) = self.k {
-            if k < 2 {
-                return Err(Error::param(
-                    "k",
-                    format!("must be at least 2 or \"auto\", got {k}"),
-                ));
-            }
+        if let KChoice::Fixed(k) = self.k
+            && k < 2
+        {
+            return Err(Error::param(
+                "k",
+                format!("must be at least 2 or \"auto\", got {k}"),
+            ));
         }
         if self.k_min < 2 {
             return Err(Error::param(
@@ -200,8 +200,10 @@ pub fn cluster(
     params.check()?;
     let n = embedding.nrows();
     let guided = guide.map_or(0, |g| g.nrows());
-    if let Some(g) = guide {
-        if g.ncols() != embedding.ncols() {
+    if let Some(g) = guide
+        && g.ncols() != embedding.ncols()
+    {
+        {
             return Err(Error::Usage(format!(
                 "guide centroids have {} dimensions but the embedding has {}",
                 g.ncols(),
