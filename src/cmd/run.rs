@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// Chart formats: `png,svg`, `png`, `svg` or `none` [config: output.charts].
     #[arg(long, value_name = "LIST")]
     pub charts: Option<String>,
+    /// Store only the representative units' texts in run.json, not every unit's (for huge
+    /// corpora) [config: output.unit_text = false].
+    #[arg(long)]
+    pub no_unit_text: bool,
 }
 
 impl RunArgs {
@@ -78,6 +82,9 @@ impl RunArgs {
         }
         if let Some(o) = &self.out {
             c.output.out = o.clone();
+        }
+        if self.no_unit_text {
+            c.output.unit_text = false;
         }
         if let Some(ch) = &self.charts {
             c.output.charts = parse_charts(ch)?;
