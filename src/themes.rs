@@ -361,10 +361,10 @@ fn class_tfidf(
                 if unigrams {
                     // Unigrams are looked up as they are scanned: no per-token String.
                     analyzer.for_each_token(t, &mut |tok| {
-                        if !analyzer.is_stop_word(tok) {
-                            if let Some(&id) = vocab.get(&*analyzer.stem(tok)) {
-                                *counts.entry(id).or_default() += 1;
-                            }
+                        if !analyzer.is_stop_word(tok)
+                            && let Some(&id) = vocab.get(&*analyzer.stem(tok))
+                        {
+                            *counts.entry(id).or_default() += 1;
                         }
                     });
                 } else {
@@ -499,10 +499,10 @@ fn top_eigenvectors(a: ArrayView2<'_, f32>, m: usize) -> Vec<ndarray::Array1<f32
         if nv > 0.0 {
             v /= nv;
         }
-        if let Some(mx) = v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())) {
-            if mx < 0.0 {
-                v.mapv_inplace(|x| -x);
-            }
+        if let Some(mx) = v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs()))
+            && mx < 0.0
+        {
+            v.mapv_inplace(|x| -x);
         }
         // Deflate.
         let outer = v

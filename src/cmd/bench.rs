@@ -106,10 +106,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 });
                 log::info!("scale ×{s}, run {}: done", r + 1);
             }
-            if let Source::Paths(p) = src {
-                if *s > 1 {
-                    let _ = std::fs::remove_file(&p[0]);
-                }
+            if let Source::Paths(p) = src
+                && *s > 1
+            {
+                let _ = std::fs::remove_file(&p[0]);
             }
             scales.push(bench::aggregate(*s, stats.0, stats.1, stats.2, &samples));
         }

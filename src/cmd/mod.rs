@@ -160,10 +160,10 @@ impl Progress for Bars {
     }
 
     fn finish(&self, _stage: &str, _seconds: f64) {
-        if let Ok(mut c) = self.current.lock() {
-            if let Some(pb) = c.take() {
-                pb.finish_and_clear();
-            }
+        if let Ok(mut c) = self.current.lock()
+            && let Some(pb) = c.take()
+        {
+            pb.finish_and_clear();
         }
     }
 }
@@ -180,10 +180,10 @@ pub fn guard_interrupts(dir: &crate::rundir::RunDir) {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         let _ = ctrlc::set_handler(|| {
-            if let Ok(g) = IN_PROGRESS.lock() {
-                if let Some(p) = g.as_ref() {
-                    let _ = std::fs::remove_dir_all(p);
-                }
+            if let Ok(g) = IN_PROGRESS.lock()
+                && let Some(p) = g.as_ref()
+            {
+                let _ = std::fs::remove_dir_all(p);
             }
             eprintln!("themata: interrupted; the unfinished run folder was removed");
             std::process::exit(130);
