@@ -6,6 +6,11 @@
 //! entries sorted by path, records in file order), each with its id, title, source, label and
 //! cleaned text. Unreadable-but-skippable inputs (binary files, bad records with
 //! `skip_bad_records`) become warnings; everything else is an [`Error`] naming the file and record.
+//!
+//! JSON Lines are read in chunks of records: each chunk is parsed and cleaned in parallel and its
+//! raw lines dropped before the next is read, so besides the cleaned texts only one chunk of raw
+//! input is ever in memory (the parsed JSON values and the raw text are never held for the whole
+//! corpus).
 
 pub mod clean;
 
