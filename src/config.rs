@@ -79,6 +79,9 @@ pub struct OutputParams {
     pub out: PathBuf,
     /// Chart formats: any of `png`, `svg`; empty for none.
     pub charts: Vec<String>,
+    /// Store every unit's text in run.json; `false` keeps only the themes' representative units'
+    /// texts (the others are empty strings), which halves the memory of a run on a huge corpus.
+    pub unit_text: bool,
 }
 
 impl Default for OutputParams {
@@ -86,6 +89,7 @@ impl Default for OutputParams {
         OutputParams {
             out: PathBuf::from("out"),
             charts: vec!["png".into(), "svg".into()],
+            unit_text: true,
         }
     }
 }

@@ -6,6 +6,11 @@
 //! entries sorted by path, records in file order), each with its id, title, source, label and
 //! cleaned text. Unreadable-but-skippable inputs (binary files, bad records with
 //! `skip_bad_records`) become warnings; everything else is an [`Error`] naming the file and record.
+//!
+//! JSON Lines are read in chunks of records: each chunk is parsed and cleaned in parallel and its
+//! raw lines dropped before the next is read, so besides the cleaned texts only one chunk of raw
+//! input is ever in memory (the parsed JSON values and the raw text are never held for the whole
+//! corpus).
 
 pub mod clean;
 
@@ -342,69 +347,61 @@ impl Reader<'_> {
         }
     }
 
+    /// Reads JSON Lines in chunks of [`JSONL_CHUNK_RECORDS`] lines: each chunk's records are
+    /// parsed and cleaned in parallel, then taken in file order, so only one chunk of raw lines is
+    /// held at a time and the result does not depend on the thread count.
     fn read_jsonl(&mut self, path: &Path, gz: bool) -> Result<()> {
         let mut input = self.open(path, gz)?;
-        let mut buf = Vec::new();
         let mut line_no = 0usize;
+        let mut lines: Vec<(usize, Vec<u8>)> = Vec::with_capacity(JSONL_CHUNK_RECORDS);
         loop {
-            buf.clear();
-            let n = input
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| Error::io(path, e))?;
-            if n == 0 {
+            lines.clear();
+            let mut eof = false;
+            while lines.len() < JSONL_CHUNK_RECORDS {
+                let mut buf = Vec::new();
+                let n = input
+                    .read_until(b'\n', &mut buf)
+                    .map_err(|e| Error::io(path, e))?;
+                if n == 0 {
+                    eof = true;
+                    break;
+                }
+                line_no += 1;
+                lines.push((line_no, buf));
+            }
+            let (params, cleaner) = (self.params, self.cleaner);
+            let parsed: Vec<Parsed> = {
+                use rayon::prelude::*;
+                lines
+                    .par_iter()
+                    .map(|(_, buf)| parse_jsonl_record(buf, params, cleaner))
+                    .collect()
+            };
+            for (p, (no, _)) in parsed.into_iter().zip(&lines) {
+                match p {
+                    Parsed::Blank => {}
+                    Parsed::Bad(message) => self.bad_record(path, format!("line {no}"), message)?,
+                    Parsed::Record {
+                        id,
+                        label,
+                        text,
+                        title,
+                        dropped,
+                    } => {
+                        self.corpus.dropped_lines += dropped;
+                        self.corpus.articles.push(Article {
+                            id: id.unwrap_or_else(|| no.to_string()),
+                            title,
+                            source: format!("{}:{no}", path.display()),
+                            label,
+                            text,
+                        });
+                    }
+                }
+            }
+            if eof {
                 break;
             }
-            line_no += 1;
-            let record = format!("line {line_no}");
-            let line = match std::str::from_utf8(&buf) {
-                Ok(s) => s.trim(),
-                Err(e) => {
-                    self.bad_record(path, record, format!("not valid UTF-8: {e}"))?;
-                    continue;
-                }
-            };
-            if line.is_empty() {
-                continue;
-            }
-            let value: serde_json::Value = match serde_json::from_str(line) {
-                Ok(v) => v,
-                Err(e) => {
-                    self.bad_record(path, record, format!("malformed JSON: {e}"))?;
-                    continue;
-                }
-            };
-            let Some(obj) = value.as_object() else {
-                self.bad_record(path, record, "record is not a JSON object".into())?;
-                continue;
-            };
-            let field = |name: &str| -> Option<String> {
-                obj.get(name).and_then(|v| match v {
-                    serde_json::Value::String(s) => Some(s.clone()),
-                    serde_json::Value::Null => None,
-                    other => Some(other.to_string()),
-                })
-            };
-            let Some(text) = field(&self.params.text_field) else {
-                let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-                self.bad_record(
-                    path,
-                    record,
-                    format!(
-                        "no text field `{}` (fields: {}); name it with --text-field",
-                        self.params.text_field,
-                        keys.join(", ")
-                    ),
-                )?;
-                continue;
-            };
-            let id = (!self.params.id_field.is_empty())
-                .then(|| field(&self.params.id_field))
-                .flatten()
-                .unwrap_or_else(|| line_no.to_string());
-            let label = (!self.params.label_field.is_empty())
-                .then(|| field(&self.params.label_field))
-                .flatten();
-            self.push(id, format!("{}:{line_no}", path.display()), label, &text);
         }
         Ok(())
     }
@@ -508,6 +505,80 @@ impl Reader<'_> {
             )));
         }
         Ok(self.corpus)
+    }
+}
+
+/// JSON Lines records parsed and cleaned together: enough to keep two to a few dozen threads busy,
+/// few enough that the raw lines of one chunk are a small fraction of the corpus.
+const JSONL_CHUNK_RECORDS: usize = 4096;
+
+/// One JSON Lines line, parsed and cleaned.
+enum Parsed {
+    Blank,
+    Bad(String),
+    Record {
+        id: Option<String>,
+        label: Option<String>,
+        text: String,
+        title: Option<String>,
+        dropped: usize,
+    },
+}
+
+fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: &Cleaner) -> Parsed {
+    let line = match std::str::from_utf8(buf) {
+        Ok(s) => s.trim(),
+        Err(e) => return Parsed::Bad(format!("not valid UTF-8: {e}")),
+    };
+    if line.is_empty() {
+        return Parsed::Blank;
+    }
+    let value: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return Parsed::Bad(format!("malformed JSON: {e}")),
+    };
+    let serde_json::Value::Object(mut obj) = value else {
+        return Parsed::Bad("record is not a JSON object".into());
+    };
+    // Fields are moved out of the parsed record, not copied.
+    let take = |obj: &mut serde_json::Map<String, serde_json::Value>, name: &str| {
+        obj.remove(name).and_then(|v| match v {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        })
+    };
+    let Some(raw) = take(&mut obj, &params.text_field) else {
+        let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        return Parsed::Bad(format!(
+            "no text field `{}` (fields: {}); name it with --text-field",
+            params.text_field,
+            keys.join(", ")
+        ));
+    };
+    let mut other = |name: &str| -> Option<String> {
+        if name.is_empty() {
+            None
+        } else if name == params.text_field {
+            Some(raw.clone())
+        } else {
+            take(&mut obj, name)
+        }
+    };
+    let id = other(&params.id_field);
+    let label = other(&params.label_field);
+    let (text, title, dropped) = if params.clean {
+        let c = cleaner.clean(&raw);
+        (c.text, c.title, c.dropped_lines)
+    } else {
+        (raw, None, 0)
+    };
+    Parsed::Record {
+        id,
+        label,
+        text,
+        title,
+        dropped,
     }
 }
 

@@ -26,6 +26,8 @@ enum Command {
     Vectorize(cmd::vectorize::VectorizeCmdArgs),
     /// Redraw the charts and report page of a run from its run.json.
     Chart(cmd::chart::ChartArgs),
+    /// Time and measure every stage on the corpus and on synthetic corpora made larger from it.
+    Bench(cmd::bench::BenchArgs),
     /// Print the quality scores of a run (NMI, ARI, V-measure… when it had labels).
     Eval(cmd::eval::EvalArgs),
 }
@@ -48,6 +50,7 @@ fn main() {
         Command::Vectorize(a) => cmd::vectorize::run(a),
         Command::Chart(a) => cmd::chart::run(a),
         Command::Eval(a) => cmd::eval::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
     };
     if let Err(e) = result {
         eprintln!("themata: error: {e}");

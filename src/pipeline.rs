@@ -171,6 +171,13 @@ pub fn analyse(
         .collect();
 
     let external = external_scores(&corpus, &units, &th.assignment);
+    // Without unit texts, only the representatives' are stored (themes.md quotes them).
+    let mut keep_text = vec![config.output.unit_text; units.len()];
+    for t in &th.themes {
+        for &u in &t.representatives {
+            keep_text[u] = true;
+        }
+    }
     let k_selection = k_selection_info(&clustering, k);
     Ok(RunReport {
         themata_version: env!("CARGO_PKG_VERSION").into(),
@@ -221,7 +228,11 @@ pub fn analyse(
                 ordinal: u.ordinal,
                 start: u.start,
                 end: u.end,
-                text: texts[id].to_string(),
+                text: if keep_text[id] {
+                    texts[id].to_string()
+                } else {
+                    String::new()
+                },
                 theme: th.assignment[id],
                 score: th.scores[id],
                 xy: th.units_xy[id],

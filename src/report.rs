@@ -19,6 +19,12 @@ pub fn to_json(report: &RunReport) -> Result<String> {
     serde_json::to_string_pretty(report).map_err(|e| Error::Internal(format!("run.json: {e}")))
 }
 
+/// Streams `run.json` (pretty-printed, as [`to_json`]) into `w`, without building the text in
+/// memory first: on a large corpus the unit texts alone are the size of the corpus.
+pub fn write_json<W: std::io::Write>(report: &RunReport, w: W) -> Result<()> {
+    serde_json::to_writer_pretty(w, report).map_err(|e| Error::Internal(format!("run.json: {e}")))
+}
+
 /// Reads a `run.json` back (for `themata chart` and `themata eval`).
 pub fn read_json(path: &Path) -> Result<RunReport> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;

@@ -71,6 +71,24 @@ impl RunDir {
         Ok(p)
     }
 
+    /// Creates `rel` inside the run folder and lets `f` stream into it through a buffer.
+    pub fn write_with(
+        &self,
+        rel: &str,
+        f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<()>,
+    ) -> Result<PathBuf> {
+        use std::io::Write;
+        let p = self.tmp.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let file = std::fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        f(&mut w)?;
+        w.flush().map_err(|e| Error::io(&p, e))?;
+        Ok(p)
+    }
+
     /// Renames the finished folder into place and returns its final path. The rename is atomic;
     /// if another run took the name meanwhile, the next free suffix is used (or, with an explicit
     /// name, it is an error).

@@ -349,6 +349,7 @@ fn class_tfidf(
         .map(|(i, t)| (t.as_str(), i as u32))
         .collect();
     let v = tfidf.vocab.len();
+    let unigrams = analyzer.ngram_range() == (1, 1);
     // Per-chunk counts merged in chunk order: the sums are integers, so order cannot change them.
     let counts: Vec<Vec<f64>> = texts
         .par_chunks(256)
@@ -356,9 +357,21 @@ fn class_tfidf(
         .map(|(ts, ls)| {
             let mut c = vec![FxHashMap::<u32, u32>::default(); k];
             for (t, &l) in ts.iter().zip(ls) {
-                for tok in analyzer.terms(t) {
-                    if let Some(&id) = vocab.get(tok.as_str()) {
-                        *c[l].entry(id).or_default() += 1;
+                let counts = &mut c[l];
+                if unigrams {
+                    // Unigrams are looked up as they are scanned: no per-token String.
+                    analyzer.for_each_token(t, |tok: &str| {
+                        if !analyzer.is_stop_word(tok)
+                            && let Some(&id) = vocab.get(&*analyzer.stem(tok))
+                        {
+                            *counts.entry(id).or_default() += 1;
+                        }
+                    });
+                } else {
+                    for tok in analyzer.terms(t) {
+                        if let Some(&id) = vocab.get(tok.as_str()) {
+                            *counts.entry(id).or_default() += 1;
+                        }
                     }
                 }
             }

@@ -393,3 +393,71 @@ fn every_subcommand_has_help_with_examples() {
             .stdout(predicates::str::contains("Examples:"));
     }
 }
+
+#[test]
+fn bench_writes_every_stage_at_every_scale() {
+    let out = tempfile::tempdir().unwrap();
+    let output = themata()
+        .args([
+            "bench", "--scales", "1,2", "--repeat", "1", "--charts", "none",
+        ])
+        .args(["--out", out.path().to_str().unwrap(), "--name", "b", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "themata bench failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = out.path().join("b");
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("bench.json")).unwrap()).unwrap();
+    let scales = v["scales"].as_array().unwrap();
+    assert_eq!(
+        scales
+            .iter()
+            .map(|s| s["scale"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+    let stages = [
+        "ingest",
+        "units",
+        "vectorize",
+        "reduce",
+        "cluster",
+        "themes",
+        "report",
+        "charts",
+    ];
+    for s in scales {
+        assert!(s["units"].as_u64().unwrap() > 0 && s["bytes"].as_u64().unwrap() > 0);
+        let names: Vec<&str> = s["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, stages);
+        for f in s["stages"].as_array().unwrap() {
+            let t = f["seconds"].as_f64().unwrap();
+            assert!(t >= 0.0 && t.is_finite(), "{f}");
+            assert_eq!(f["runs"].as_array().unwrap().len(), 1);
+        }
+    }
+    // The synthetic ×2 corpus is twice the articles of the seeds.
+    assert_eq!(
+        scales[1]["articles"].as_u64().unwrap(),
+        2 * scales[0]["articles"].as_u64().unwrap()
+    );
+    let growth: Vec<&str> = v["growth"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(growth.last(), Some(&"total"));
+    assert!(dir.join("bench.svg").is_file() && dir.join("bench.png").is_file());
+    // Synthetic corpora and the runs' folders are cleaned away.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
+}

@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// Chart formats: `png,svg`, `png`, `svg` or `none` [config: output.charts].
     #[arg(long, value_name = "LIST")]
     pub charts: Option<String>,
+    /// Store only the representative units' texts in run.json, not every unit's (for huge
+    /// corpora) [config: output.unit_text = false].
+    #[arg(long)]
+    pub no_unit_text: bool,
 }
 
 impl RunArgs {
@@ -78,6 +82,9 @@ impl RunArgs {
         }
         if let Some(o) = &self.out {
             c.output.out = o.clone();
+        }
+        if self.no_unit_text {
+            c.output.unit_text = false;
         }
         if let Some(ch) = &self.charts {
             c.output.charts = parse_charts(ch)?;
@@ -159,27 +166,45 @@ fn default_name(args: &RunArgs) -> String {
     format!("{stamp}_{corpus}")
 }
 
-/// Writes every output of a finished report into the run folder, timing the report and chart
-/// stages into the report itself.
-pub fn write_outputs(report: &mut RunReport, dir: &RunDir, formats: &[ChartFormat]) -> Result<()> {
+/// Writes every output of a finished report into the run folder, timing the chart and report
+/// stages into the report itself and telling `progress` where each starts and ends.
+///
+/// The report stage includes writing run.json, which is streamed to the file; the time stored
+/// inside run.json is necessarily taken just before it is serialised, the one in memory after.
+pub fn write_outputs(
+    report: &mut RunReport,
+    dir: &RunDir,
+    formats: &[ChartFormat],
+    progress: &dyn Progress,
+) -> Result<()> {
+    progress.start("charts");
     let t = Instant::now();
     if !formats.is_empty() {
         chart::draw_all(report, &dir.path().join("charts"), formats)?;
     }
+    let seconds = t.elapsed().as_secs_f64();
+    progress.finish("charts", seconds);
     report.timings.push(StageTime {
         stage: "charts".into(),
-        seconds: t.elapsed().as_secs_f64(),
+        seconds,
     });
+    progress.start("report");
     let t = Instant::now();
     let html = report::html::render(report, &dir.path().join("charts"))?;
     dir.write("report.html", html.as_bytes())?;
+    drop(html);
     dir.write("assignments.csv", report::to_csv(report)?.as_bytes())?;
     dir.write("themes.md", report::markdown::render(report).as_bytes())?;
     report.timings.push(StageTime {
         stage: "report".into(),
         seconds: t.elapsed().as_secs_f64(),
     });
-    dir.write("run.json", report::to_json(report)?.as_bytes())?;
+    dir.write_with("run.json", |w| report::write_json(report, w))?;
+    let seconds = t.elapsed().as_secs_f64();
+    if let Some(last) = report.timings.last_mut() {
+        last.seconds = seconds;
+    }
+    progress.finish("report", seconds);
     Ok(())
 }
 
@@ -200,7 +225,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     }
     let formats = chart_formats(&config.output.charts);
     with_threads(config.threads, || {
-        write_outputs(&mut report, &dir, &formats)
+        write_outputs(&mut report, &dir, &formats, progress)
     })?;
     let path = dir.commit()?;
     print_summary(&report, &path);
