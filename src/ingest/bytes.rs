@@ -1,0 +1,55 @@
+//! Ingest of one file already in memory: the same readers as [`super::load`] (format chosen by the
+//! name's extension, the same warnings and errors), fed from a byte slice instead of the disk.
+//!
+//! In: a file name and its bytes. Out: a [`Corpus`]. The fuzz targets in `fuzz/` drive the
+//! parsers through it, and callers that already hold the bytes (an upload, a test) need no
+//! temporary file.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use super::{CleanParams, Cleaner, Corpus, Format, IngestParams, Reader, format_of};
+use crate::error::Result;
+
+/// Reads one file's bytes as [`super::load`] would read the file `name` (`.jsonl[.gz]`/`.ndjson`
+/// are JSON Lines, `.csv`/`.tsv` have a header row, anything else is one plain-text article).
+///
+/// ```
+/// use themata::ingest::{load_bytes, CleanParams, IngestParams};
+/// let corpus = load_bytes(
+///     "notes.jsonl",
+///     b"{\"id\": \"a\", \"text\": \"Bees visit the clover.\"}\n",
+///     &IngestParams::default(),
+///     &CleanParams::default(),
+/// )?;
+/// assert_eq!(corpus.articles[0].text, "Bees visit the clover.");
+/// # Ok::<(), themata::Error>(())
+/// ```
+pub fn load_bytes(
+    name: &str,
+    bytes: &[u8],
+    params: &IngestParams,
+    clean: &CleanParams,
+) -> Result<Corpus> {
+    let cleaner = Cleaner::new(clean)?;
+    let mut reader = Reader {
+        params,
+        cleaner: &cleaner,
+        corpus: Corpus::default(),
+    };
+    let path = PathBuf::from(name);
+    read(&mut reader, &path, bytes)?;
+    reader.finish(&[path])
+}
+
+fn read(reader: &mut Reader<'_>, path: &Path, bytes: &[u8]) -> Result<()> {
+    match format_of(path) {
+        Format::Text => reader.read_text(path, bytes.to_vec()),
+        Format::JsonLines { gz: false } => reader.read_jsonl_from(path, bytes),
+        Format::JsonLines { gz: true } => reader.read_jsonl_from(
+            path,
+            BufReader::new(flate2::read::MultiGzDecoder::new(bytes)),
+        ),
+        Format::Csv { delimiter } => reader.read_csv_from(path, delimiter, bytes),
+    }
+}
