@@ -559,9 +559,9 @@ impl Reader<'_> {
 
 fn too_big_message(size: u64) -> String {
     format!(
-        "{:.1} MB is over the {} MB limit for one article; split it",
-        size as f64 / 1e6,
-        MAX_ARTICLE_BYTES / 1_000_000
+        "{:.1} MiB is over the {} MiB limit for one article; split it",
+        size as f64 / (1u64 << 20) as f64,
+        MAX_ARTICLE_BYTES >> 20
     )
 }
 
