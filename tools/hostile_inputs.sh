@@ -48,16 +48,20 @@ gen_record_50mb() {
     done; } > "$f"
   echo "$f"
 }
+# A CSV whose one quoted field is 500 MB with no newline.
+gen_noline_csv() {
+  { printf 'id,text\n1,"'; words_no_newline 500M; } > "$TMP/noline.csv"
+  echo "$TMP/noline.csv"
+}
 gen_tiny_files() {
   mkdir -p "$TMP/tiny"
   awk -v dir="$TMP/tiny" 'BEGIN {
-    split("bees hive honey queen nectar pollen brood swarm comb wax", a, " ");
-    split("train railway station track signal freight platform junction depot tunnel", b, " ");
+    n = split("bees hive honey queen nectar pollen brood swarm comb wax train railway station track signal freight platform junction depot tunnel", w, " ");
     for (i = 0; i < 100000; i++) {
       f = sprintf("%s/%06d.txt", dir, i);
-      w = (i % 2) ? b : a;
-      printf "%s %s %s %s %s\n", w[1 + i % 10], w[1 + (i * 3) % 10], w[1 + (i * 7) % 10], \
-        w[1 + (i * 9) % 10], w[1 + (i / 10) % 10] > f;
+      o = (i % 2) * 10;
+      printf "%s %s %s %s %s\n", w[1 + o + i % 10], w[1 + o + (i * 3) % 10], w[1 + o + (i * 7) % 10], \
+        w[1 + o + (i * 9) % 10], w[1 + o + int(i / 10) % 10] > f;
       close(f);
     }
   }'
@@ -98,13 +102,14 @@ run_case() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(noline_txt noline_jsonl record_100mb record_100mb_skip record_50mb tiny_files one_token stop_words)
+[ ${#cases[@]} -gt 0 ] || cases=(noline_txt noline_jsonl noline_csv record_100mb record_100mb_skip record_50mb tiny_files one_token one_token_raw stop_words)
 echo "binary: $BIN"
 for c in "${cases[@]}"; do
   case $c in
     record_100mb_skip) gen_record_100mb_skip() { gen_record_100mb; }; run_case record_100mb_skip --skip-bad-records --k 2 ;;
     record_50mb) run_case record_50mb --k 2 ;;
     tiny_files) run_case tiny_files --k auto ;;
+    one_token_raw) gen_one_token_raw() { gen_one_token; }; run_case one_token_raw --clean none ;;
     *) run_case "$c" ;;
   esac
 done
