@@ -53,3 +53,48 @@ fn read(reader: &mut Reader<'_>, path: &Path, bytes: &[u8]) -> Result<()> {
         Format::Csv { delimiter } => reader.read_csv_from(path, delimiter, bytes),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::read_line_capped;
+    use super::*;
+
+    #[test]
+    fn capped_line_reader_skips_overlong_lines_without_storing_them() {
+        let mut input: &[u8] = b"short\nmuch too long a line\nok";
+        let mut buf = Vec::new();
+        let mut lines = Vec::new();
+        loop {
+            buf.clear();
+            let (n, too_long) = read_line_capped(&mut input, &mut buf, 8).unwrap();
+            if n == 0 {
+                break;
+            }
+            lines.push((n, too_long, String::from_utf8(buf.clone()).unwrap()));
+        }
+        assert_eq!(
+            lines,
+            [
+                (6, false, "short\n".to_string()),
+                (21, true, String::new()),
+                (2, false, "ok".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn load_bytes_reads_as_load_does() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jsonl/articles.jsonl");
+        let params = IngestParams {
+            label_field: "label".into(),
+            ..IngestParams::default()
+        };
+        let from_disk =
+            super::super::load(&[path.clone()], &params, &CleanParams::default()).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.display().to_string();
+        let in_memory = load_bytes(&name, &bytes, &params, &CleanParams::default()).unwrap();
+        assert_eq!(in_memory, from_disk);
+    }
+}
