@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use crate::report::RunReport;
 use crate::{Error, Result};
 
+pub(crate) use axis::thousands as group_thousands;
 pub use palette::theme_color;
+pub(crate) use plots::article_name as article_display_name;
 
 /// The file format of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,7 +107,8 @@ pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Resu
 /// the ellipsis.
 ///
 /// ```
-/// assert_eq!(themata::chart::ellipsize("space exploration", 8), "space…");
+/// assert_eq!(themata::chart::ellipsize("space exploration", 9), "space ex…");
+/// assert_eq!(themata::chart::ellipsize("space exploration", 7), "space…");
 /// assert_eq!(themata::chart::ellipsize("short", 8), "short");
 /// ```
 pub fn ellipsize(s: &str, max_chars: usize) -> String {

@@ -647,7 +647,7 @@ mod tests {
             label_field: "label".into(),
             ..Default::default()
         };
-        let e = load(&[p.clone()], &params, &CleanParams::default())
+        let e = load(std::slice::from_ref(&p), &params, &CleanParams::default())
             .unwrap_err()
             .to_string();
         assert!(e.contains("c.jsonl") && e.contains("line 2"), "{e}");
@@ -692,7 +692,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = write(d.path(), "c.csv", b"id,body\n1,hello there\n");
         let e = load(
-            &[p.clone()],
+            std::slice::from_ref(&p),
             &IngestParams::default(),
             &CleanParams::default(),
         )

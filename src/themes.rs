@@ -486,10 +486,8 @@ fn top_eigenvectors(a: ArrayView2<'_, f32>, m: usize) -> Vec<ndarray::Array1<f32
         if nv > 0.0 {
             v /= nv;
         }
-        if let Some(mx) = v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())) {
-            if mx < 0.0 {
-                v.mapv_inplace(|x| -x);
-            }
+        if v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())) < Some(0.0) {
+            v.mapv_inplace(|x| -x);
         }
         // Deflate.
         let outer = v

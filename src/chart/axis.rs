@@ -52,8 +52,8 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let first = (lo / step - 1e-9).floor();
-    let last = (hi / step + 1e-9).ceil();
+    let first = (lo / step + 1e-6).floor();
+    let last = (hi / step - 1e-6).ceil();
     let ticks = (first as i64..=last as i64)
         .map(|i| i as f64 * step)
         .collect();
@@ -75,7 +75,7 @@ pub(crate) fn ticks_within(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
 
 /// A tick label for `v` on an axis whose ticks are `step` apart.
 pub(crate) fn tick_label(v: f64, step: f64) -> String {
-    let v = if v.abs() < step * 1e-6 { 0.0 } else { v };
+    let v = if v.abs() < step * 1e-3 { 0.0 } else { v };
     if step >= 1.0 && v.abs() < 1e15 {
         return thousands(v.round() as i64);
     }
@@ -98,7 +98,7 @@ pub(crate) fn thousands(v: i64) -> String {
     let digits = v.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -106,9 +106,15 @@ pub(crate) fn thousands(v: i64) -> String {
     if v < 0 { format!("-{out}") } else { out }
 }
 
-/// A compact label for large values on a secondary axis: `12k`, `3.4M`.
-pub(crate) fn compact(v: f64, step: f64) -> String {
-    let a = v.abs();
+/// Compact labels for the ticks of one axis, all with the same unit: `0`, `5k`, `10k`, `15k`.
+pub(crate) fn compact_all(ticks: &[f64], step: f64) -> Vec<String> {
+    let max = ticks.iter().fold(0.0f64, |m, t| m.max(t.abs()));
+    ticks.iter().map(|t| compact(*t, step, max)).collect()
+}
+
+/// A compact label for `v` on an axis reaching `max`: `12k`, `3.4M`.
+fn compact(v: f64, step: f64, max: f64) -> String {
+    let a = max;
     let (div, suffix) = if a >= 1e9 {
         (1e9, "G")
     } else if a >= 1e6 {
@@ -118,6 +124,9 @@ pub(crate) fn compact(v: f64, step: f64) -> String {
     } else {
         return tick_label(v, step);
     };
+    if v.abs() < step * 1e-3 {
+        return "0".to_string();
+    }
     format!("{}{suffix}", tick_label(v / div, step / div))
 }
 
@@ -149,6 +158,9 @@ mod tests {
         assert_eq!(tick_label(0.4, 0.2), "0.4");
         assert_eq!(tick_label(12000.0, 2000.0), "12,000");
         assert_eq!(tick_label(-0.0000001, 0.1), "0.0");
-        assert_eq!(compact(25000.0, 5000.0), "25k");
+        assert_eq!(
+            compact_all(&[0.0, 5000.0, 10000.0], 5000.0),
+            ["0", "5k", "10k"]
+        );
     }
 }

@@ -4,8 +4,7 @@
 //! picture), shortens long labels with an ellipsis to the space it has, and keeps all text on the
 //! canvas.
 
-use super::axis::{Scale, compact, nice_ticks, thousands, tick_label, ticks_within};
-use super::ellipsize;
+use super::axis::{Scale, compact_all, nice_ticks, thousands, tick_label, ticks_within};
 use super::palette::{AXIS, GRID, MUTED, Rgba, TEXT, WHITE, category, sequential};
 use super::scene::{Align, Font, Scene};
 use crate::report::{ArticleInfo, RunReport};
@@ -201,10 +200,9 @@ fn theme_map(r: &RunReport) -> Scene {
     let top = header_height(true);
     let note = if shown.len() < n {
         format!(
-            "Showing {} of {} passages (every {:.1}th, in corpus order); theme labels sit at the centroids of all passages.",
+            "Showing {} of {} passages, evenly spaced in corpus order; theme labels sit at the centroids of all passages.",
             thousands(shown.len() as i64),
             thousands(n as i64),
-            n as f64 / shown.len() as f64
         )
     } else {
         String::new()
@@ -280,10 +278,12 @@ fn theme_map(r: &RunReport) -> Scene {
         );
     }
 
-    let (radius, alpha) = match shown.len() {
-        0..=300 => (4, 0.8),
-        301..=2000 => (3, 0.65),
-        _ => (2, 0.5),
+    // Few points are drawn large and outlined (so pale colours such as Okabe–Ito's yellow stay
+    // visible on white); many points are drawn small and translucent so dense areas read as such.
+    let (radius, alpha, outline) = match shown.len() {
+        0..=300 => (5, 0.85, Some((TEXT.alpha(0.55), 1))),
+        301..=2000 => (3, 0.7, Some((TEXT.alpha(0.3), 1))),
+        _ => (2, 0.55, None),
     };
     for &i in &shown {
         let u = &r.units[i];
@@ -293,7 +293,7 @@ fn theme_map(r: &RunReport) -> Scene {
             sy.px(finite(u.xy[1])),
             radius,
             c,
-            None,
+            outline,
         );
     }
 
@@ -455,7 +455,7 @@ fn top_terms(r: &RunReport) -> Scene {
         &mut s,
         "Top terms per theme",
         &format!(
-            "The {nterms} most distinctive terms of each theme, by class-based TF-IDF weight (each panel has its own scale)"
+            "The {nterms} most distinctive terms of each theme (each panel has its own scale)"
         ),
     );
     for (i, t) in r.themes.iter().enumerate() {
@@ -608,14 +608,28 @@ fn theme_sizes(r: &RunReport) -> Scene {
 // ---------------------------------------------------------------------------------------------
 // Matrix charts (heatmap, similarity) share a colour bar.
 
-fn color_bar(s: &mut Scene, x: i32, y0: i32, y1: i32, lo: f64, hi: f64, title: &str, pct: bool) {
+fn color_bar(
+    s: &mut Scene,
+    x: i32,
+    (y0, y1): (i32, i32),
+    (lo, hi): (f64, f64),
+    title: &str,
+    pct: bool,
+) {
     let bw = 18;
-    let n = (y1 - y0).max(1);
-    for py in 0..n {
-        let t = 1.0 - f64::from(py) / f64::from(n);
-        let v = lo + t * (hi - lo);
-        let tt = if hi > lo { (v - lo) / (hi - lo) } else { 0.0 };
-        s.fill_rect(x, y0 + py, x + bw, y0 + py + 1, sequential(tt));
+    // 64 bands are smooth to the eye and keep the SVG small.
+    let bands = 64;
+    for b in 0..bands {
+        let ya = y1 - (y1 - y0) * b / bands;
+        let yb = y1 - (y1 - y0) * (b + 1) / bands;
+        // One pixel of overlap hides anti-aliasing seams between bands in SVG viewers.
+        s.fill_rect(
+            x,
+            yb,
+            x + bw,
+            (ya + 1).min(y1),
+            sequential((f64::from(b) + 0.5) / f64::from(bands)),
+        );
     }
     s.stroke_rect(x, y0, x + bw, y1, AXIS, 1);
     let (ticks, step) = ticks_within(lo, hi, 5);
@@ -645,8 +659,8 @@ fn color_bar(s: &mut Scene, x: i32, y0: i32, y1: i32, lo: f64, hi: f64, title: &
     );
 }
 
-fn color_bar_width(title_len: i32) -> i32 {
-    let _ = title_len;
+/// Width a colour bar with its tick labels and title takes.
+fn color_bar_width() -> i32 {
     18 + 8 + TICK.width("100%") + 14 + AXIS_TITLE.line_height() + 4
 }
 
@@ -679,7 +693,7 @@ fn heatmap(r: &RunReport) -> Scene {
     let grid_w = k as i32 * cell_w;
     let grid_h = (rows.len() as i32).max(1) * cell_h;
     let bar_x = left + grid_w + 30;
-    let w = (bar_x + color_bar_width(0) + MARGIN).max(620);
+    let w = (bar_x + color_bar_width() + MARGIN).max(620);
     let h = top + grid_h + 10 + col_label_h + 14 + AXIS_TITLE.line_height() + MARGIN;
     let mut s = Scene::new(w, h);
     let subtitle = if rows.len() < na {
@@ -744,10 +758,8 @@ fn heatmap(r: &RunReport) -> Scene {
     color_bar(
         &mut s,
         bar_x,
-        top,
-        top + bar_h,
-        0.0,
-        1.0,
+        (top, top + bar_h),
+        (0.0, 1.0),
         "share of passages",
         true,
     );
@@ -782,7 +794,7 @@ fn similarity(r: &RunReport) -> Scene {
     let top = header_height(true);
     let grid = k as i32 * cell;
     let bar_x = left + grid + 30;
-    let w = (bar_x + color_bar_width(0) + MARGIN).max(620);
+    let w = (bar_x + color_bar_width() + MARGIN).max(620);
     let h = top + grid + 12 + label_w + 14 + AXIS_TITLE.line_height() + MARGIN;
     let mut s = Scene::new(w, h);
     header(
@@ -813,16 +825,9 @@ fn similarity(r: &RunReport) -> Scene {
     } else {
         Font::regular(11.5)
     };
-    for i in 0..k {
+    for (i, label) in labels.iter().enumerate() {
         let y0 = top + i as i32 * cell;
-        s.text(
-            &labels[i],
-            left - 12,
-            y0 + cell / 2,
-            LABEL,
-            TEXT,
-            Align::Right,
-        );
+        s.text(label, left - 12, y0 + cell / 2, LABEL, TEXT, Align::Right);
         s.fill_rect(
             left - 8,
             y0 + cell / 2 - 5,
@@ -858,10 +863,8 @@ fn similarity(r: &RunReport) -> Scene {
     color_bar(
         &mut s,
         bar_x,
-        top,
-        top + grid.clamp(120, 320),
-        lo,
-        1.0,
+        (top, top + grid.clamp(120, 320)),
+        (lo, 1.0),
         "cosine similarity",
         false,
     );
@@ -931,8 +934,9 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
         .map(|&i| LABEL.fit(&theme_label(r, i), 320))
         .collect();
     let label_w = max_width(LABEL, &labels).max(40);
-    let row_h = 32;
-    let left = MARGIN + AXIS_TITLE.line_height() + 14 + 22 + label_w + 14;
+    // Small hierarchies get taller rows so the tree keeps a readable shape.
+    let row_h = (200 / (k.max(1) as i32)).clamp(32, 48);
+    let left = MARGIN + AXIS_TITLE.line_height() + 14 + label_w + 14;
     let plot_w = 560;
     let top = header_height(true);
     let plot_h = (k as i32).max(1) * row_h;
@@ -975,13 +979,6 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
     for (row, (&leaf, l)) in order.iter().zip(&labels).enumerate() {
         let cy = top + row as i32 * row_h + row_h / 2;
         s.circle(left, cy, 5, category(leaf), Some((TEXT, 1)));
-        s.fill_rect(
-            left - label_w - 14 - 22,
-            cy - 7,
-            left - label_w - 14 - 8,
-            cy + 7,
-            category(leaf),
-        );
         s.text(l, left - 14, cy, LABEL, TEXT, Align::Right);
     }
     s.text(
@@ -1043,14 +1040,15 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
     let (st, sstep) = nice_ticks(slo, shi, 4);
     let (it, istep) = nice_ticks(ilo, ihi, 4);
     let sl: Vec<String> = st.iter().map(|v| tick_label(*v, sstep)).collect();
-    let il: Vec<String> = it.iter().map(|v| compact(*v, istep)).collect();
+    let il = compact_all(&it, istep);
     let tick_w = max_width(TICK, &sl).max(max_width(TICK, &il));
 
     let left = MARGIN + AXIS_TITLE.line_height() + 12 + tick_w + 10;
     let plot_w = 640;
     let panel_h = 220;
-    let gap = 44;
-    let top = header_height(true);
+    let gap = 64;
+    // Each panel has a title row above it.
+    let top = header_height(true) + 22;
     let w = left + plot_w + 30 + MARGIN;
     let h =
         top + 2 * panel_h + gap + 8 + TICK.line_height() + 12 + AXIS_TITLE.line_height() + MARGIN;
@@ -1137,9 +1135,9 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
             TEXT,
             Align::Center,
         );
-        // Panel legend in the top right corner.
-        let lx = left + plot_w - 10;
-        s.text(legend, lx, py0 + 12, TICK, color, Align::Right);
+        // Panel title above its top left corner, in the line's colour.
+        s.fill_rect(left, py0 - 15, left + 16, py0 - 12, color);
+        s.text(legend, left + 22, py0 - 13, LABEL, TEXT, Align::Left);
     }
     // Label the chosen k on whichever side of the line has room.
     let label = format!("chosen k = {}", ks.chosen);
@@ -1149,7 +1147,7 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
     } else {
         (chosen_x - 8, Align::Right)
     };
-    s.text(&label, lx, top + panel_h + gap / 2, LABEL_BOLD, TEXT, align);
+    s.text(&label, lx, top + panel_h + 20, LABEL_BOLD, TEXT, align);
     s.text(
         "number of themes k",
         left + plot_w / 2,
@@ -1158,7 +1156,6 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
         TEXT,
         Align::Center,
     );
-    let _ = ellipsize;
     Some(s)
 }
 

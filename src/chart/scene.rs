@@ -22,6 +22,9 @@ pub(crate) const FAMILY: &str = "DejaVu Sans";
 /// What SVG viewers are told to use: the embedded font's family first, then look-alikes.
 const SVG_FAMILY: &str = "DejaVu Sans, Verdana, Bitstream Vera Sans, Arial, sans-serif";
 
+/// DejaVu Sans: units per em over (ascender − descender), times plotters' SVG divisor 1.24.
+const SVG_SIZE_RATIO: f64 = 2048.0 / (1901.0 + 483.0) * 1.24;
+
 static FONTS: Once = Once::new();
 
 /// Registers DejaVu Sans (regular and bold) with plotters, once per process.
@@ -90,8 +93,11 @@ impl Font {
     }
 
     /// `s`, shortened with an ellipsis until it is at most `max_px` wide.
+    /// Runs of whitespace (newlines, tabs) become single spaces first, since a chart label is
+    /// one line.
     pub(crate) fn fit(self, s: &str, max_px: i32) -> String {
-        let s = s.trim();
+        let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let s = one_line.as_str();
         if self.width(s) <= max_px {
             return s.to_string();
         }
@@ -429,7 +435,15 @@ impl Scene {
                         (VPos::Center, (font.size * 0.06).round() as i32)
                     };
                     let c = color(*c);
-                    let mut style = font.desc().color(&c).pos(Pos::new(h, v));
+                    // plotters writes SVG font sizes as size / 1.24 while ab_glyph scales the
+                    // font's full height (ascender − descender) to `size`; scaling by the ratio
+                    // makes browsers draw DejaVu Sans exactly as wide as it was measured.
+                    let desc = if bitmap {
+                        font.desc()
+                    } else {
+                        font.desc().resize(font.size * SVG_SIZE_RATIO)
+                    };
+                    let mut style = desc.color(&c).pos(Pos::new(h, v));
                     let pos = if *vertical {
                         style = style.transform(FontTransform::Rotate270);
                         (*x + shift, *y)
@@ -447,4 +461,34 @@ impl Scene {
 
 fn color(c: Rgba) -> RGBAColor {
     RGBAColor(c.0, c.1, c.2, c.3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_keeps_text_that_fits_and_shortens_text_that_does_not() {
+        let f = Font::regular(15.0);
+        assert_eq!(f.fit("nasa", 200), "nasa");
+        let long = "cryptography and the public key infrastructure debate";
+        let out = f.fit(long, 150);
+        assert!(out.ends_with('…') && f.width(&out) <= 150, "{out}");
+        assert!(long.starts_with(out.trim_end_matches('…')));
+    }
+
+    #[test]
+    fn fit_puts_labels_on_one_line() {
+        assert_eq!(
+            Font::regular(15.0).fit("  two\n lines\t here ", 500),
+            "two lines here"
+        );
+    }
+
+    #[test]
+    fn bold_text_is_wider_than_regular() {
+        ensure_fonts();
+        assert!(Font::bold(15.0).width("theme map") > Font::regular(15.0).width("theme map"));
+        assert!(Font::regular(15.0).width("theme map") > 40);
+    }
 }

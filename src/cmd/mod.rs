@@ -160,10 +160,8 @@ impl Progress for Bars {
     }
 
     fn finish(&self, _stage: &str, _seconds: f64) {
-        if let Ok(mut c) = self.current.lock() {
-            if let Some(pb) = c.take() {
-                pb.finish_and_clear();
-            }
+        if let Some(pb) = self.current.lock().ok().and_then(|mut c| c.take()) {
+            pb.finish_and_clear();
         }
     }
 }
