@@ -361,29 +361,29 @@ fn fit_vocab(
         .map(|g| (merged.name(g), g))
         .collect();
     kept.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    if let Some(limit) = params.max_features {
-        if kept.len() > limit {
-            // Most frequent by total count; ties by term order (scikit-learn's argsort leaves tie
-            // order unspecified). With `binary` the count is the document frequency, as there.
-            let total = |g: u32| {
-                if params.binary {
-                    u64::from(merged.df[g as usize])
-                } else {
-                    merged.tf[g as usize]
-                }
-            };
-            let mut order: Vec<usize> = (0..kept.len()).collect();
-            order.sort_by(|&a, &b| total(kept[b].1).cmp(&total(kept[a].1)).then(a.cmp(&b)));
-            let mut keep = vec![false; kept.len()];
-            for &i in &order[..limit] {
-                keep[i] = true;
+    if let Some(limit) = params.max_features
+        && kept.len() > limit
+    {
+        // Most frequent by total count; ties by term order (scikit-learn's argsort leaves tie
+        // order unspecified). With `binary` the count is the document frequency, as there.
+        let total = |g: u32| {
+            if params.binary {
+                u64::from(merged.df[g as usize])
+            } else {
+                merged.tf[g as usize]
             }
-            let mut i = 0;
-            kept.retain(|_| {
-                i += 1;
-                keep[i - 1]
-            });
+        };
+        let mut order: Vec<usize> = (0..kept.len()).collect();
+        order.sort_by(|&a, &b| total(kept[b].1).cmp(&total(kept[a].1)).then(a.cmp(&b)));
+        let mut keep = vec![false; kept.len()];
+        for &i in &order[..limit] {
+            keep[i] = true;
         }
+        let mut i = 0;
+        kept.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
     if kept.is_empty() {
         return Err(Error::Usage(
@@ -551,10 +551,7 @@ impl Tfidf {
                     let terms = analyzer.terms(doc);
                     match params.hashing {
                         Some(n) => hashed_row(
-                            terms
-                                .iter()
-                                .map(|t| hashing::column_and_sign(t, n))
-                                .map(|(c, s)| (c, s)),
+                            terms.iter().map(|t| hashing::column_and_sign(t, n)),
                             &mut row,
                         ),
                         None => {

@@ -73,7 +73,7 @@ fn article(seed: u64, paras: usize) -> String {
             .wrapping_add(1442695040888963407);
         ((x >> 33) as usize) % n
     };
-    let topic = if seed % 2 == 0 { BEES } else { RAIL };
+    let topic = if seed.is_multiple_of(2) { BEES } else { RAIL };
     (0..paras)
         .map(|_| {
             let words: Vec<&str> = (0..25)

@@ -169,14 +169,14 @@ impl KMeansValidParams {
                 self.n_clusters
             )));
         }
-        if let KMeansInit::Guided(g) = &self.init {
-            if g.ncols() != x.ncols() {
-                return Err(Error::Usage(format!(
-                    "guide centroids have {} dimensions, the data {}",
-                    g.ncols(),
-                    x.ncols()
-                )));
-            }
+        if let KMeansInit::Guided(g) = &self.init
+            && g.ncols() != x.ncols()
+        {
+            return Err(Error::Usage(format!(
+                "guide centroids have {} dimensions, the data {}",
+                g.ncols(),
+                x.ncols()
+            )));
         }
         let x = x.as_standard_layout();
         let norms = row_sq_norms(x.view());
@@ -399,9 +399,9 @@ fn lloyd(
         let mut next = Array2::<f32>::zeros(centroids.dim());
         let mut far: Option<Vec<usize>> = None;
         let mut used_far = 0;
-        for j in 0..k {
-            if counts[j] > 0 {
-                let inv = 1.0 / counts[j] as f64;
+        for (j, &count) in counts.iter().enumerate().take(k) {
+            if count > 0 {
+                let inv = 1.0 / count as f64;
                 for (o, &s) in next.row_mut(j).iter_mut().zip(sums.row(j)) {
                     *o = (s * inv) as f32;
                 }
@@ -459,10 +459,10 @@ fn minibatch_run(
     let mut n_iter = 0;
     for step in 0..steps {
         n_iter = step + 1;
-        for i in 0..b {
+        for (i, bnorm) in bnorms.iter_mut().enumerate() {
             let r = rng.gen_range(0..n);
             batch.row_mut(i).assign(&x.row(r));
-            bnorms[i] = norms[r];
+            *bnorm = norms[r];
         }
         let (labels, _, _) = assign(batch.view(), &bnorms, centroids.view());
         let before = centroids.clone();

@@ -120,13 +120,13 @@ impl Default for ClusterParams {
 impl ClusterParams {
     /// Checks the parameters, naming the first one out of range.
     pub fn check(&self) -> Result<()> {
-        if let KChoice::Fixed(k) = self.k {
-            if k < 2 {
-                return Err(Error::param(
-                    "k",
-                    format!("must be at least 2 or \"auto\", got {k}"),
-                ));
-            }
+        if let KChoice::Fixed(k) = self.k
+            && k < 2
+        {
+            return Err(Error::param(
+                "k",
+                format!("must be at least 2 or \"auto\", got {k}"),
+            ));
         }
         if self.k_min < 2 {
             return Err(Error::param(
@@ -200,14 +200,14 @@ pub fn cluster(
     params.check()?;
     let n = embedding.nrows();
     let guided = guide.map_or(0, |g| g.nrows());
-    if let Some(g) = guide {
-        if g.ncols() != embedding.ncols() {
-            return Err(Error::Usage(format!(
-                "guide centroids have {} dimensions but the embedding has {}",
-                g.ncols(),
-                embedding.ncols()
-            )));
-        }
+    if let Some(g) = guide
+        && g.ncols() != embedding.ncols()
+    {
+        return Err(Error::Usage(format!(
+            "guide centroids have {} dimensions but the embedding has {}",
+            g.ncols(),
+            embedding.ncols()
+        )));
     }
     let (k, k_selection) = match params.k {
         KChoice::Fixed(k) => {

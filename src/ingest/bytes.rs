@@ -90,8 +90,12 @@ mod tests {
             label_field: "label".into(),
             ..IngestParams::default()
         };
-        let from_disk =
-            super::super::load(&[path.clone()], &params, &CleanParams::default()).unwrap();
+        let from_disk = super::super::load(
+            std::slice::from_ref(&path),
+            &params,
+            &CleanParams::default(),
+        )
+        .unwrap();
         let bytes = std::fs::read(&path).unwrap();
         let name = path.display().to_string();
         let in_memory = load_bytes(&name, &bytes, &params, &CleanParams::default()).unwrap();

@@ -203,7 +203,7 @@ impl Analyzer {
     /// words and stemming.
     pub fn for_each_token(&self, text: &str, f: &mut dyn FnMut(&str)) {
         match &self.tokenizer {
-            Tokenizer::Words if !self.lowercase => scan_words(text, |t| f(t)),
+            Tokenizer::Words if !self.lowercase => scan_words(text, &mut *f),
             // ASCII lowercasing never moves a word boundary, so an ASCII document is scanned as
             // is and only tokens with capitals are copied.
             Tokenizer::Words if text.is_ascii() => {
@@ -224,7 +224,7 @@ impl Analyzer {
             // in scikit-learn.
             Tokenizer::Words => {
                 let lower = text.to_lowercase();
-                scan_words(&lower, |t| f(t));
+                scan_words(&lower, &mut *f);
             }
             Tokenizer::Regex { re, group } => {
                 let text: Cow<'_, str> = if self.lowercase {
