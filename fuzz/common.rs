@@ -1,7 +1,9 @@
 //! What every ingest target checks after a successful read: the corpus cuts into units of each
 //! kind, and every unit's span slices its article's text on character boundaries.
 
-use themata::ingest::{CleanParams, Corpus, IngestParams, load_bytes};
+use std::sync::OnceLock;
+
+use themata::ingest::{CleanParams, Cleaner, Corpus, IngestParams, load_bytes_with};
 use themata::units::{UnitKind, UnitParams, split};
 
 /// Options picked by the first input byte, so one target covers strict/lossy, cleaning on/off
@@ -11,7 +13,11 @@ pub fn params(flags: u8) -> IngestParams {
         strict: flags & 1 != 0,
         clean: flags & 2 == 0,
         skip_bad_records: flags & 4 != 0,
-        label_field: if flags & 8 != 0 { "label".into() } else { String::new() },
+        label_field: if flags & 8 != 0 {
+            "label".into()
+        } else {
+            String::new()
+        },
         ..IngestParams::default()
     }
 }
@@ -21,7 +27,11 @@ pub fn check(name: &str, data: &[u8]) {
     let Some((&flags, bytes)) = data.split_first() else {
         return;
     };
-    if let Ok(corpus) = load_bytes(name, bytes, &params(flags), &CleanParams::default()) {
+    // Compiling the cleaning rules dominates a small input's cost: do it once.
+    static CLEANER: OnceLock<Cleaner> = OnceLock::new();
+    let cleaner = CLEANER
+        .get_or_init(|| Cleaner::new(&CleanParams::default()).expect("default rules compile"));
+    if let Ok(corpus) = load_bytes_with(name, bytes, &params(flags), cleaner) {
         check_units(&corpus);
     }
 }

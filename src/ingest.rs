@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use bytes::load_bytes;
+pub use bytes::{load_bytes, load_bytes_with};
 pub use clean::{CleanParams, Cleaned, Cleaner};
 
 use crate::error::{Error, Result};

@@ -31,10 +31,20 @@ pub fn load_bytes(
     params: &IngestParams,
     clean: &CleanParams,
 ) -> Result<Corpus> {
-    let cleaner = Cleaner::new(clean)?;
+    load_bytes_with(name, bytes, params, &Cleaner::new(clean)?)
+}
+
+/// [`load_bytes`] with the cleaning rules already compiled, for callers that read many files
+/// (the fuzz targets compile them once, not once per input).
+pub fn load_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    params: &IngestParams,
+    cleaner: &Cleaner,
+) -> Result<Corpus> {
     let mut reader = Reader {
         params,
-        cleaner: &cleaner,
+        cleaner,
         corpus: Corpus::default(),
     };
     let path = PathBuf::from(name);
