@@ -44,8 +44,8 @@ for t in "${targets[@]}"; do
     -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 > "$log" 2>&1
   code=$?
   took=$(( $(date +%s) - start ))
-  execs=$(awk -F: '/stat::number_of_executed_units/ { gsub(/ /, "", $2); print $2 }' "$log")
-  rate=$(awk -F: '/stat::average_exec_per_sec/ { gsub(/ /, "", $2); print $2 }' "$log")
+  execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log")
+  rate=$(awk '/stat::average_exec_per_sec/ { print $NF }' "$log")
   if [ $code -eq 0 ]; then outcome="no crash"; else outcome="FAILED (exit $code), see $log"; fi
   printf '%-14s %8s %12s %10s  %s\n' "$t" "$took" "${execs:-?}" "${rate:-?}" "$outcome"
 done
