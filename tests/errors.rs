@@ -631,3 +631,37 @@ fn concurrent_runs_into_one_folder_both_succeed_in_distinct_folders() {
         assert_eq!(j["corpus"]["articles"], 40);
     }
 }
+
+#[test]
+fn oversized_article_is_an_error_naming_file_and_record() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    // Just over the 64 MiB cap, no newline anywhere: refused before being read.
+    let huge = "honey bees ".repeat((64 << 20) / 11 + 1000);
+    let p = write(d.path(), "huge.txt", &huge);
+    let o = run(&out, &[p.to_str().unwrap()], false);
+    fails(&o, 2, &["huge.txt", "over the 64 MiB limit"]);
+    // The same as one JSON Lines record: named by line, or skipped and counted.
+    let mut jsonl = format!("{{\"id\": \"huge\", \"text\": \"{huge}\"}}\n");
+    drop(huge);
+    jsonl.push_str(&jsonl_lines(8).join("\n"));
+    let p = write(d.path(), "huge.jsonl", &jsonl);
+    let o = run(&out, &[p.to_str().unwrap(), "--k", "2"], false);
+    fails(&o, 2, &["huge.jsonl", "line 1", "over the 64 MiB limit"]);
+    let o = run(
+        &out,
+        &[
+            p.to_str().unwrap(),
+            "--k",
+            "2",
+            "--skip-bad-records",
+            "--name",
+            "skip",
+        ],
+        false,
+    );
+    succeeds(&o);
+    let r = run_json(&out.join("skip"));
+    assert_eq!(r["corpus"]["skipped_records"], 1);
+    assert_eq!(r["corpus"]["articles"], 8);
+}
