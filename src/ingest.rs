@@ -12,6 +12,7 @@
 //! input is ever in memory (the parsed JSON values and the raw text are never held for the whole
 //! corpus).
 
+mod bytes;
 pub mod clean;
 
 use std::io::{BufRead, BufReader, Read};
@@ -19,9 +20,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use bytes::{load_bytes, load_bytes_with};
 pub use clean::{CleanParams, Cleaned, Cleaner};
 
 use crate::error::{Error, Result};
+
+/// Largest article (a plain-text file, a JSON Lines record, a CSV row) read, in bytes. Larger ones
+/// are errors naming them (records can be skipped with `skip_bad_records`), so a huge file with no
+/// line breaks can't exhaust memory. No passage-finding corpus needs a single article this big.
+pub const MAX_ARTICLE_BYTES: usize = 64 << 20;
 
 /// How inputs are read, the `[ingest]` table of the config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,7 +314,20 @@ impl Reader<'_> {
     }
 
     fn read_text_file(&mut self, path: &Path) -> Result<()> {
+        let size = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len();
+        if size > MAX_ARTICLE_BYTES as u64 {
+            return Err(too_big(path, size));
+        }
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        self.read_text(path, bytes)
+    }
+
+    fn read_text(&mut self, path: &Path, bytes: Vec<u8>) -> Result<()> {
+        if bytes.len() > MAX_ARTICLE_BYTES {
+            return Err(too_big(path, bytes.len() as u64));
+        }
         if looks_binary(&bytes) {
             self.warn(format!("{}: binary file skipped", path.display()));
             return Ok(());
@@ -351,33 +371,41 @@ impl Reader<'_> {
     /// parsed and cleaned in parallel, then taken in file order, so only one chunk of raw lines is
     /// held at a time and the result does not depend on the thread count.
     fn read_jsonl(&mut self, path: &Path, gz: bool) -> Result<()> {
-        let mut input = self.open(path, gz)?;
+        let input = self.open(path, gz)?;
+        self.read_jsonl_from(path, input)
+    }
+
+    fn read_jsonl_from(&mut self, path: &Path, mut input: impl BufRead) -> Result<()> {
         let mut line_no = 0usize;
-        let mut lines: Vec<(usize, Vec<u8>)> = Vec::with_capacity(JSONL_CHUNK_RECORDS);
+        // (line number, the raw line or None when it is over the article size cap, its length)
+        let mut lines: Vec<(usize, Option<Vec<u8>>, usize)> =
+            Vec::with_capacity(JSONL_CHUNK_RECORDS);
         loop {
             lines.clear();
             let mut eof = false;
             while lines.len() < JSONL_CHUNK_RECORDS {
                 let mut buf = Vec::new();
-                let n = input
-                    .read_until(b'\n', &mut buf)
+                let (n, too_long) = read_line_capped(&mut input, &mut buf, MAX_ARTICLE_BYTES)
                     .map_err(|e| Error::io(path, e))?;
                 if n == 0 {
                     eof = true;
                     break;
                 }
                 line_no += 1;
-                lines.push((line_no, buf));
+                lines.push((line_no, (!too_long).then_some(buf), n));
             }
             let (params, cleaner) = (self.params, self.cleaner);
             let parsed: Vec<Parsed> = {
                 use rayon::prelude::*;
                 lines
                     .par_iter()
-                    .map(|(_, buf)| parse_jsonl_record(buf, params, cleaner))
+                    .map(|(_, buf, n)| match buf {
+                        Some(buf) => parse_jsonl_record(buf, params, cleaner),
+                        None => Parsed::Bad(too_big_message(*n as u64)),
+                    })
                     .collect()
             };
-            for (p, (no, _)) in parsed.into_iter().zip(&lines) {
+            for (p, (no, _, _)) in parsed.into_iter().zip(&lines) {
                 match p {
                     Parsed::Blank => {}
                     Parsed::Bad(message) => self.bad_record(path, format!("line {no}"), message)?,
@@ -408,10 +436,14 @@ impl Reader<'_> {
 
     fn read_csv(&mut self, path: &Path, delimiter: u8) -> Result<()> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        self.read_csv_from(path, delimiter, BufReader::with_capacity(1 << 20, file))
+    }
+
+    fn read_csv_from(&mut self, path: &Path, delimiter: u8, input: impl Read) -> Result<()> {
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(false)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
+            .from_reader(input);
         let headers = rdr
             .byte_headers()
             .map_err(|e| Error::Input {
@@ -460,6 +492,14 @@ impl Reader<'_> {
             }
             row += 1;
             let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            if rec.as_slice().len() > MAX_ARTICLE_BYTES {
+                self.bad_record(
+                    path,
+                    format!("row {row} (line {line})"),
+                    too_big_message(rec.as_slice().len() as u64),
+                )?;
+                continue;
+            }
             let get =
                 |i: usize| String::from_utf8_lossy(rec.get(i).unwrap_or_default()).into_owned();
             if std::str::from_utf8(rec.get(text_col).unwrap_or_default()).is_err() {
@@ -486,6 +526,13 @@ impl Reader<'_> {
 
     fn finish(mut self, inputs: &[PathBuf]) -> Result<Corpus> {
         let before = self.corpus.articles.len();
+        // Skipped files explain an empty corpus; say so in the error itself (warnings are hidden
+        // under --quiet).
+        let skipped = match self.corpus.warnings.as_slice() {
+            [] => String::new(),
+            [one] => format!(" ({one})"),
+            [first, rest @ ..] => format!(" ({first}; {} more warning(s))", rest.len()),
+        };
         self.corpus.articles.retain(|a| !a.text.trim().is_empty());
         let empty = before - self.corpus.articles.len();
         if empty > 0 {
@@ -495,7 +542,7 @@ impl Reader<'_> {
         if self.corpus.articles.is_empty() {
             let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::EmptyCorpus(format!(
-                "{}: no article text left{} — nothing to analyse",
+                "{}: no article text left{} — nothing to analyse{skipped}",
                 names.join(", "),
                 if before > 0 {
                     " after cleaning (try --clean none)"
@@ -580,6 +627,61 @@ fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: &Cleaner) -> P
         title,
         dropped,
     }
+}
+
+fn too_big_message(size: u64) -> String {
+    format!(
+        "{:.1} MiB is over the {} MiB limit for one article; split it",
+        size as f64 / (1u64 << 20) as f64,
+        MAX_ARTICLE_BYTES >> 20
+    )
+}
+
+fn too_big(path: &Path, size: u64) -> Error {
+    Error::Input {
+        path: path.into(),
+        record: None,
+        message: too_big_message(size),
+    }
+}
+
+/// Reads one line (through its `\n`) into `buf`, keeping at most `limit` bytes: a longer line is
+/// consumed without being stored. Returns the bytes consumed and whether the line was too long.
+fn read_line_capped(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut too_long = false;
+    loop {
+        let avail = match input.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        let (n, done) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        if !too_long {
+            if buf.len() + n > limit {
+                too_long = true;
+                *buf = Vec::new();
+            } else {
+                buf.extend_from_slice(&avail[..n]);
+            }
+        }
+        input.consume(n);
+        consumed += n;
+        if done {
+            break;
+        }
+    }
+    Ok((consumed, too_long))
 }
 
 /// A file is binary when its first 8 KiB hold a NUL byte.

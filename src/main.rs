@@ -33,6 +33,7 @@ enum Command {
 }
 
 fn main() {
+    cmd::fault::install_panic_hook();
     let cli = Cli::parse();
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => log::LevelFilter::Error,
@@ -45,16 +46,22 @@ fn main() {
         .format_timestamp(None)
         .format_target(false)
         .init();
-    let result = match &cli.command {
+    // Unwinding out of the command runs its destructors (an unfinished run folder is removed);
+    // the panic hook has already printed the one-line message.
+    let result = std::panic::catch_unwind(|| match &cli.command {
         Command::Run(a) => cmd::run::run(a, cli.quiet),
         Command::Vectorize(a) => cmd::vectorize::run(a),
         Command::Chart(a) => cmd::chart::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Bench(a) => cmd::bench::run(a),
-    };
-    if let Err(e) = result {
-        eprintln!("themata: error: {e}");
-        std::process::exit(e.exit_code());
+    });
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            eprintln!("themata: error: {e}");
+            std::process::exit(e.exit_code());
+        }
+        Err(_) => std::process::exit(cmd::fault::PANIC_EXIT_CODE),
     }
 }
 

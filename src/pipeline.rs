@@ -108,6 +108,7 @@ pub fn analyse(
     let texts = units.texts(&corpus);
     let tfidf = st.time("vectorize", || {
         vectorize::fit_transform(&texts, &config.vectorize)
+            .map_err(|e| too_few_units(e, source, units.len(), config))
     })?;
     let reduce_params = small_corpus_dims(&config.reduce, units.len());
     let lsa = st.time("reduce", || {
@@ -250,6 +251,26 @@ pub fn analyse(
         timings: st.timings,
         warnings,
     })
+}
+
+/// The vectorizer's document-frequency bounds can't be met by a handful of units; say that in
+/// the user's terms (the inputs, the passage count, the keys to change) rather than scikit-learn's.
+fn too_few_units(e: crate::Error, source: &Source, units: usize, config: &Config) -> crate::Error {
+    match e {
+        crate::Error::Param { name: "max_df", .. } => crate::Error::Usage(format!(
+            "{}: only {units} passage(s) to analyse, too few for vectorize.min_df = {} and \
+             vectorize.max_df = {} (a term must occur in at least min_df and at most max_df of \
+             them); add text, cut smaller units (--unit window), or lower min_df",
+            source.describe().join(", "),
+            config.vectorize.min_df,
+            config.vectorize.max_df
+        )),
+        // "empty vocabulary…": name the inputs it is about.
+        crate::Error::Usage(m) => {
+            crate::Error::Usage(format!("{}: {m}", source.describe().join(", ")))
+        }
+        other => other,
+    }
 }
 
 /// LSA denoises only when it compresses: on a small corpus at most one dimension per

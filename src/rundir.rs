@@ -29,7 +29,7 @@ impl RunDir {
                 "invalid run name `{name}`: use a plain folder name"
             )));
         }
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        std::fs::create_dir_all(out).map_err(|e| unwritable(out, e))?;
         sweep_stale(out);
         if explicit_name && out.join(name).exists() {
             return Err(Error::Usage(format!(
@@ -41,7 +41,7 @@ impl RunDir {
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
         }
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::create_dir_all(&tmp).map_err(|e| unwritable(out, e))?;
         Ok(RunDir {
             tmp,
             out: out.into(),
@@ -129,6 +129,19 @@ impl Drop for RunDir {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }
     }
+}
+
+/// The output folder can't be created or written into: bad usage, named with the path.
+fn unwritable(out: &Path, e: std::io::Error) -> Error {
+    let why = if out.exists() && !out.is_dir() {
+        "it is a file, not a folder".to_string()
+    } else {
+        e.to_string()
+    };
+    Error::Usage(format!(
+        "{}: cannot write the output folder: {why}; choose another --out",
+        out.display()
+    ))
 }
 
 /// Removes temporary folders left by processes that no longer run (a `kill -9`, a power cut).

@@ -203,13 +203,11 @@ pub fn cluster(
     if let Some(g) = guide
         && g.ncols() != embedding.ncols()
     {
-        {
-            return Err(Error::Usage(format!(
-                "guide centroids have {} dimensions but the embedding has {}",
-                g.ncols(),
-                embedding.ncols()
-            )));
-        }
+        return Err(Error::Usage(format!(
+            "guide centroids have {} dimensions but the embedding has {}",
+            g.ncols(),
+            embedding.ncols()
+        )));
     }
     let (k, k_selection) = match params.k {
         KChoice::Fixed(k) => {

@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod chart;
 pub mod eval;
+pub mod fault;
 pub mod run;
 pub mod vectorize;
 
@@ -168,21 +169,43 @@ impl Progress for Bars {
 
 static IN_PROGRESS: Mutex<Option<PathBuf>> = Mutex::new(None);
 
+fn in_progress() -> std::sync::MutexGuard<'static, Option<PathBuf>> {
+    // A panic elsewhere must not stop an interrupt from cleaning up.
+    IN_PROGRESS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// On Ctrl-C or SIGTERM, removes the unfinished run folder before exiting (130), so an
 /// interrupted run leaves nothing behind. A `kill -9` can't be caught: the next run sweeps its
 /// folder instead (see [`crate::rundir`]).
 pub fn guard_interrupts(dir: &crate::rundir::RunDir) {
-    if let Ok(mut g) = IN_PROGRESS.lock() {
-        *g = Some(dir.tmp_path());
-    }
+    *in_progress() = Some(dir.tmp_path());
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         let _ = ctrlc::set_handler(|| {
-            if let Some(p) = IN_PROGRESS.lock().ok().and_then(|g| g.clone()) {
-                let _ = std::fs::remove_dir_all(p);
+            // Holding the lock until exit keeps `commit_guarded` from renaming a folder that is
+            // half removed.
+            let g = in_progress();
+            if let Some(p) = g.as_ref() {
+                // Worker threads may still be adding files; try again if the folder refilled.
+                for _ in 0..5 {
+                    if std::fs::remove_dir_all(p).is_ok() || !p.exists() {
+                        break;
+                    }
+                }
+                eprintln!("themata: interrupted; the unfinished run folder was removed");
+            } else {
+                eprintln!("themata: interrupted");
             }
-            eprintln!("themata: interrupted; the unfinished run folder was removed");
             std::process::exit(130);
         });
     });
+}
+
+/// Commits the run folder with the interrupt handler held off, so a Ctrl-C lands either before
+/// the rename (the folder is removed) or after it (the finished run stays), never during it.
+pub fn commit_guarded(dir: crate::rundir::RunDir) -> Result<PathBuf> {
+    let mut g = in_progress();
+    let path = dir.commit()?;
+    *g = None;
+    Ok(path)
 }

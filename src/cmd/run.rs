@@ -215,6 +215,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     let name = args.name.clone().unwrap_or_else(|| default_name(args));
     let dir = RunDir::create(&config.output.out, &name, explicit)?;
     super::guard_interrupts(&dir);
+    super::fault::inject_panic_for_tests();
     let bars = Bars::new(quiet);
     let progress: &dyn Progress = &bars;
     let mut report = with_threads(config.threads, || {
@@ -227,7 +228,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     with_threads(config.threads, || {
         write_outputs(&mut report, &dir, &formats, progress)
     })?;
-    let path = dir.commit()?;
+    let path = super::commit_guarded(dir)?;
     print_summary(&report, &path);
     Ok(())
 }

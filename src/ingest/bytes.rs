@@ -1,0 +1,114 @@
+//! Ingest of one file already in memory: the same readers as [`super::load`] (format chosen by the
+//! name's extension, the same warnings and errors), fed from a byte slice instead of the disk.
+//!
+//! In: a file name and its bytes. Out: a [`Corpus`]. The fuzz targets in `fuzz/` drive the
+//! parsers through it, and callers that already hold the bytes (an upload, a test) need no
+//! temporary file.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use super::{CleanParams, Cleaner, Corpus, Format, IngestParams, Reader, format_of};
+use crate::error::Result;
+
+/// Reads one file's bytes as [`super::load`] would read the file `name` (`.jsonl[.gz]`/`.ndjson`
+/// are JSON Lines, `.csv`/`.tsv` have a header row, anything else is one plain-text article).
+///
+/// ```
+/// use themata::ingest::{load_bytes, CleanParams, IngestParams};
+/// let corpus = load_bytes(
+///     "notes.jsonl",
+///     b"{\"id\": \"a\", \"text\": \"Bees visit the clover.\"}\n",
+///     &IngestParams::default(),
+///     &CleanParams::default(),
+/// )?;
+/// assert_eq!(corpus.articles[0].text, "Bees visit the clover.");
+/// # Ok::<(), themata::Error>(())
+/// ```
+pub fn load_bytes(
+    name: &str,
+    bytes: &[u8],
+    params: &IngestParams,
+    clean: &CleanParams,
+) -> Result<Corpus> {
+    load_bytes_with(name, bytes, params, &Cleaner::new(clean)?)
+}
+
+/// [`load_bytes`] with the cleaning rules already compiled, for callers that read many files
+/// (the fuzz targets compile them once, not once per input).
+pub fn load_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    params: &IngestParams,
+    cleaner: &Cleaner,
+) -> Result<Corpus> {
+    let mut reader = Reader {
+        params,
+        cleaner,
+        corpus: Corpus::default(),
+    };
+    let path = PathBuf::from(name);
+    read(&mut reader, &path, bytes)?;
+    reader.finish(&[path])
+}
+
+fn read(reader: &mut Reader<'_>, path: &Path, bytes: &[u8]) -> Result<()> {
+    match format_of(path) {
+        Format::Text => reader.read_text(path, bytes.to_vec()),
+        Format::JsonLines { gz: false } => reader.read_jsonl_from(path, bytes),
+        Format::JsonLines { gz: true } => reader.read_jsonl_from(
+            path,
+            BufReader::new(flate2::read::MultiGzDecoder::new(bytes)),
+        ),
+        Format::Csv { delimiter } => reader.read_csv_from(path, delimiter, bytes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::read_line_capped;
+    use super::*;
+
+    #[test]
+    fn capped_line_reader_skips_overlong_lines_without_storing_them() {
+        let mut input: &[u8] = b"short\nmuch too long a line\nok";
+        let mut buf = Vec::new();
+        let mut lines = Vec::new();
+        loop {
+            buf.clear();
+            let (n, too_long) = read_line_capped(&mut input, &mut buf, 8).unwrap();
+            if n == 0 {
+                break;
+            }
+            lines.push((n, too_long, String::from_utf8(buf.clone()).unwrap()));
+        }
+        assert_eq!(
+            lines,
+            [
+                (6, false, "short\n".to_string()),
+                (21, true, String::new()),
+                (2, false, "ok".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn load_bytes_reads_as_load_does() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jsonl/articles.jsonl");
+        let params = IngestParams {
+            label_field: "label".into(),
+            ..IngestParams::default()
+        };
+        let from_disk = super::super::load(
+            std::slice::from_ref(&path),
+            &params,
+            &CleanParams::default(),
+        )
+        .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.display().to_string();
+        let in_memory = load_bytes(&name, &bytes, &params, &CleanParams::default()).unwrap();
+        assert_eq!(in_memory, from_disk);
+    }
+}
