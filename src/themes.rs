@@ -314,7 +314,21 @@ pub fn describe(
                 .collect()
         })
         .collect();
-    let (units_xy, themes_xy) = project_2d(embedding, centroids.view());
+    let (units_xy, mut themes_xy) = project_2d(embedding, centroids.view());
+    // Each theme is marked at the mean of its units' positions (the projection is affine, so
+    // this is where the mean of its vectors lands). The unit-length centroids would sit outside
+    // their clouds, by 1 / (the mean's norm), which puts the labels beside the points they name.
+    let mut sums = vec![[0f64; 3]; k];
+    for (xy, &t) in units_xy.iter().zip(&assignment) {
+        sums[t][0] += xy[0] as f64;
+        sums[t][1] += xy[1] as f64;
+        sums[t][2] += 1.0;
+    }
+    for (xy, [x, y, n]) in themes_xy.iter_mut().zip(sums) {
+        if n > 0.0 {
+            *xy = [(x / n) as f32, (y / n) as f32];
+        }
+    }
     Ok(Themes {
         themes,
         assignment,
@@ -326,7 +340,7 @@ pub fn describe(
 }
 
 /// The caption of the 2-D projection [`describe`] uses.
-pub const PROJECTION: &str = "units projected on the two principal axes of the theme centroids (PCA of the centroids in LSA space)";
+pub const PROJECTION: &str = "units on the two principal axes of the theme centroids (PCA in LSA space); labels at theme means";
 
 /// Top terms of every theme by class-based TF-IDF: a term's frequency in the theme (normalised
 /// by the theme's length) times `ln(1 + A / f)`, with `A` the mean number of terms per theme and

@@ -107,6 +107,23 @@ enum Tokenizer {
     Regex { re: Regex, group: bool },
 }
 
+/// Whether `token` is in scikit-learn's English list. A hash set, not a binary search of the
+/// sorted list: this runs for every token (twice per run: vectorizing and naming themes), and
+/// nine string comparisons per token were 10 % of a 20 Newsgroups run.
+#[inline]
+fn english_stop_word(token: &str) -> bool {
+    static SET: std::sync::OnceLock<(usize, FxHashSet<&'static str>)> = std::sync::OnceLock::new();
+    let (longest, set) = SET.get_or_init(|| {
+        let longest = stop_words::ENGLISH
+            .iter()
+            .map(|w| w.len())
+            .max()
+            .unwrap_or(0);
+        (longest, stop_words::ENGLISH.iter().copied().collect())
+    });
+    token.len() <= *longest && set.contains(token)
+}
+
 /// The stop-word set in use.
 #[derive(Debug, Clone)]
 enum StopSet {
@@ -250,7 +267,7 @@ impl Analyzer {
     pub fn is_stop_word(&self, token: &str) -> bool {
         match &self.stop {
             StopSet::None => false,
-            StopSet::English => stop_words::ENGLISH.binary_search(&token).is_ok(),
+            StopSet::English => english_stop_word(token),
             StopSet::Custom(set) => set.contains(token),
         }
     }
