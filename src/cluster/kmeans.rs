@@ -466,8 +466,6 @@ fn lloyd(
     let (n, d) = x.dim();
     let k = centroids.nrows();
     let xs = x.as_slice().expect("rows are in standard layout");
-    // Rounding slack on the bounds, so a skip is only taken when it is certainly safe.
-    const SLACK: f32 = 1e-5;
     let full = |c: &Array2<f32>| -> (Vec<usize>, Vec<f32>, Vec<f32>) {
         let cs = c.as_slice().expect("centroids are contiguous");
         let cn = row_sq_norms(c.view());
@@ -579,60 +577,23 @@ fn lloyd(
         }
         // Assignment step with Elkan's bounds (one lower bound per row and centroid), over fixed
         // chunks; changes collected in row order.
+        let step = ElkanStep {
+            xs,
+            norms,
+            cs,
+            cn: &cn,
+            cc: &cc,
+            half: &half,
+            deltas: &deltas,
+            k,
+            d,
+        };
         let changes: Vec<Vec<(usize, usize, usize)>> = labels
             .par_chunks_mut(ROW_CHUNK)
             .zip(upper.par_chunks_mut(ROW_CHUNK))
             .zip(lower.par_chunks_mut(ROW_CHUNK * k))
             .enumerate()
-            .map(|(ci, ((lab, up), lo))| {
-                let mut ch = Vec::new();
-                for t in 0..lab.len() {
-                    let i = ci * ROW_CHUNK + t;
-                    let a0 = lab[t];
-                    let lrow = &mut lo[t * k..(t + 1) * k];
-                    for (l, &dj) in lrow.iter_mut().zip(&deltas) {
-                        *l = (*l - dj).max(0.0);
-                    }
-                    up[t] += deltas[a0];
-                    if up[t] + SLACK <= half[a0] {
-                        continue;
-                    }
-                    let xi = &xs[i * d..(i + 1) * d];
-                    let mut a = a0;
-                    let mut tight = false;
-                    for j in 0..k {
-                        if j == a
-                            || up[t] + SLACK <= lrow[j]
-                            || up[t] + SLACK <= 0.5 * cc[a * k + j]
-                        {
-                            continue;
-                        }
-                        if !tight {
-                            up[t] = (norms[i] - 2.0 * dot(xi, &cs[a * d..(a + 1) * d]) + cn[a])
-                                .max(0.0)
-                                .sqrt();
-                            lrow[a] = up[t];
-                            tight = true;
-                            if up[t] + SLACK <= lrow[j] || up[t] + SLACK <= 0.5 * cc[a * k + j] {
-                                continue;
-                            }
-                        }
-                        let dj = (norms[i] - 2.0 * dot(xi, &cs[j * d..(j + 1) * d]) + cn[j])
-                            .max(0.0)
-                            .sqrt();
-                        lrow[j] = dj;
-                        if dj < up[t] || (dj == up[t] && j < a) {
-                            a = j;
-                            up[t] = dj;
-                        }
-                    }
-                    if a != a0 {
-                        lab[t] = a;
-                        ch.push((i, a0, a));
-                    }
-                }
-                ch
-            })
+            .map(|(ci, ((lab, up), lo))| step.rows(ci * ROW_CHUNK, lab, up, lo))
             .collect();
         let mut any = false;
         for (i, a, b) in changes.into_iter().flatten() {
@@ -657,6 +618,123 @@ fn lloyd(
         labels,
         inertia,
         n_iter,
+    }
+}
+
+/// Rounding slack on Elkan's bounds, so a skip is only taken when it is certainly safe.
+const SLACK: f32 = 1e-5;
+
+/// One Elkan assignment step over a chunk of rows: the data, centroids and bounds it reads.
+struct ElkanStep<'a> {
+    xs: &'a [f32],
+    norms: &'a [f32],
+    cs: &'a [f32],
+    cn: &'a [f32],
+    cc: &'a [f32],
+    half: &'a [f32],
+    deltas: &'a [f32],
+    k: usize,
+    d: usize,
+}
+
+impl ElkanStep<'_> {
+    /// Rows `first..first + lab.len()`: updates their labels and bounds, returns the changes
+    /// `(row, old, new)` in row order. Dispatches once per chunk to a body compiled for
+    /// AVX2/FMA where the CPU has it, so the dot products inline into the loop.
+    fn rows(
+        &self,
+        first: usize,
+        lab: &mut [usize],
+        up: &mut [f32],
+        lo: &mut [f32],
+    ) -> Vec<(usize, usize, usize)> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU supports the features `rows_avx2` is compiled for.
+                return unsafe { self.rows_avx2(first, lab, up, lo) };
+            }
+        }
+        self.rows_with(dot_portable, first, lab, up, lo)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn rows_avx2(
+        &self,
+        first: usize,
+        lab: &mut [usize],
+        up: &mut [f32],
+        lo: &mut [f32],
+    ) -> Vec<(usize, usize, usize)> {
+        // SAFETY (of the closure's call): this function only runs where AVX2 and FMA exist.
+        self.rows_with(|a, b| unsafe { dot_avx2(a, b) }, first, lab, up, lo)
+    }
+
+    #[inline(always)]
+    fn rows_with(
+        &self,
+        dotf: impl Fn(&[f32], &[f32]) -> f32,
+        first: usize,
+        lab: &mut [usize],
+        up: &mut [f32],
+        lo: &mut [f32],
+    ) -> Vec<(usize, usize, usize)> {
+        let ElkanStep {
+            xs,
+            norms,
+            cs,
+            cn,
+            cc,
+            half,
+            deltas,
+            k,
+            d,
+        } = *self;
+        let mut ch = Vec::new();
+        for t in 0..lab.len() {
+            let i = first + t;
+            let a0 = lab[t];
+            let lrow = &mut lo[t * k..(t + 1) * k];
+            for (l, &dj) in lrow.iter_mut().zip(deltas) {
+                *l = (*l - dj).max(0.0);
+            }
+            up[t] += deltas[a0];
+            if up[t] + SLACK <= half[a0] {
+                continue;
+            }
+            let xi = &xs[i * d..(i + 1) * d];
+            let mut a = a0;
+            let mut tight = false;
+            for j in 0..k {
+                if j == a || up[t] + SLACK <= lrow[j] || up[t] + SLACK <= 0.5 * cc[a * k + j] {
+                    continue;
+                }
+                if !tight {
+                    up[t] = (norms[i] - 2.0 * dotf(xi, &cs[a * d..(a + 1) * d]) + cn[a])
+                        .max(0.0)
+                        .sqrt();
+                    lrow[a] = up[t];
+                    tight = true;
+                    if up[t] + SLACK <= lrow[j] || up[t] + SLACK <= 0.5 * cc[a * k + j] {
+                        continue;
+                    }
+                }
+                let dj = (norms[i] - 2.0 * dotf(xi, &cs[j * d..(j + 1) * d]) + cn[j])
+                    .max(0.0)
+                    .sqrt();
+                lrow[j] = dj;
+                if dj < up[t] || (dj == up[t] && j < a) {
+                    a = j;
+                    up[t] = dj;
+                }
+            }
+            if a != a0 {
+                lab[t] = a;
+                ch.push((i, a0, a));
+            }
+        }
+        ch
     }
 }
 
@@ -774,23 +852,25 @@ fn init_centroids(
                 cum.partition_point(|&s| s <= u).min(n - 1)
             })
             .collect();
-        // Distances to the candidates and each candidate's potential, over fixed chunks (the
-        // potentials summed in chunk order).
-        let xs = x.as_slice().expect("rows are in standard layout");
-        let cand: Vec<&[f32]> = cands.iter().map(|&r| &xs[r * d..(r + 1) * d]).collect();
+        // Distances to the candidates (one matrix product per fixed chunk of rows) and each
+        // candidate's potential, summed in chunk order.
+        let cand = x.select(Axis(0), &cands);
+        let cand_t = cand.t();
         let cand_n: Vec<f32> = cands.iter().map(|&r| norms[r]).collect();
-        let parts: Vec<(Vec<f32>, Vec<f64>)> = closest
-            .par_chunks(ROW_CHUNK)
+        let parts: Vec<(Vec<f32>, Vec<f64>)> = x
+            .axis_chunks_iter(Axis(0), ROW_CHUNK)
+            .into_par_iter()
+            .zip(closest.par_chunks(ROW_CHUNK))
             .enumerate()
-            .map(|(ci, cl)| {
-                let t = cand.len();
+            .map(|(ci, (chunk, cl))| {
+                let t = cand_n.len();
+                let dots = chunk.dot(&cand_t); // rows × t
                 let mut dist = Vec::with_capacity(cl.len() * t);
                 let mut pot = vec![0f64; t];
-                for (o, &cur) in cl.iter().enumerate() {
-                    let i = ci * ROW_CHUNK + o;
-                    let xi = &xs[i * d..(i + 1) * d];
-                    for (c, (cv, &cn)) in cand.iter().zip(&cand_n).enumerate() {
-                        let dd = (norms[i] - 2.0 * dot(xi, cv) + cn).max(0.0);
+                for (o, (&cur, drow)) in cl.iter().zip(dots.rows()).enumerate() {
+                    let ni = norms[ci * ROW_CHUNK + o];
+                    for (c, (&dv, &cn)) in drow.iter().zip(&cand_n).enumerate() {
+                        let dd = (ni - 2.0 * dv + cn).max(0.0);
                         dist.push(dd);
                         pot[c] += cur.min(dd) as f64;
                     }
