@@ -35,13 +35,12 @@ pub struct LsaParams {
 
 impl Default for LsaParams {
     fn default() -> Self {
-        // scikit-learn's TruncatedSVD has n_oversamples = 10, n_iter = 5; two power iterations
-        // cluster as well, measured on 20 Newsgroups and its four-group subset (BENCHMARKS.md),
-        // for 30 % less time.
+        // scikit-learn's TruncatedSVD: n_oversamples = 10, n_iter = 5. Fewer power iterations
+        // cluster measurably worse (BENCHMARKS.md, "Clustering").
         LsaParams {
             dims: 100,
             oversample: 10,
-            power_iters: 2,
+            power_iters: 5,
         }
     }
 }
@@ -491,13 +490,11 @@ mod tests {
     fn lsa_singular_values_match_exact_svd() {
         let x = planted(120, 60, 1);
         // Four planted topics: their singular values stand clear of the noise, so the randomized
-        // range finder recovers them to high relative accuracy given scikit-learn's five power
-        // iterations (the default of two is tuned for clustering, not for the values themselves).
+        // range finder recovers them to high relative accuracy.
         let fit = lsa(
             &x,
             &LsaParams {
                 dims: 4,
-                power_iters: 5,
                 ..LsaParams::default()
             },
             3,
