@@ -261,7 +261,15 @@ pub fn describe(
         .collect();
 
     let analyzer = Analyzer::new(vec_params)?;
-    let terms = class_tfidf(texts, &assignment, k, tfidf, &analyzer, params.top_terms);
+    let terms = class_tfidf(
+        texts,
+        &assignment,
+        k,
+        tfidf,
+        &analyzer,
+        vec_params.sublinear_tf,
+        params.top_terms,
+    );
 
     // Named themes: greedy one-to-one matching by cosine similarity above min_match.
     let mut names: Vec<Option<String>> = vec![None; k];
@@ -345,12 +353,17 @@ pub const PROJECTION: &str = "units on the two principal axes of the theme centr
 /// Top terms of every theme by class-based TF-IDF: a term's frequency in the theme (normalised
 /// by the theme's length) times `ln(1 + A / f)`, with `A` the mean number of terms per theme and
 /// `f` the term's frequency in the whole corpus — terms frequent in this theme and rare elsewhere.
+/// With `sublinear` (the vectorizer's `sublinear_tf`), a term counts `1 + ln n` for `n`
+/// occurrences in one unit, so a few units repeating a token hundreds of times (uuencoded
+/// files, tables, spam) cannot name a theme of thousands.
+#[allow(clippy::too_many_arguments)]
 fn class_tfidf(
     texts: &[&str],
     assignment: &[usize],
     k: usize,
     tfidf: &Tfidf,
     analyzer: &Analyzer,
+    sublinear: bool,
     top: usize,
 ) -> Vec<Vec<(String, f32)>> {
     if tfidf.vocab.is_empty() {
@@ -364,29 +377,42 @@ fn class_tfidf(
         .collect();
     let v = tfidf.vocab.len();
     let unigrams = analyzer.ngram_range() == (1, 1);
-    // Per-chunk counts merged in chunk order: the sums are integers, so order cannot change them.
+    // Per-chunk sums merged in chunk order, units in order within a chunk, so the result does not
+    // depend on the thread count.
     let counts: Vec<Vec<f64>> = texts
         .par_chunks(256)
         .zip(assignment.par_chunks(256))
         .map(|(ts, ls)| {
-            let mut c = vec![FxHashMap::<u32, u32>::default(); k];
+            let mut c = vec![FxHashMap::<u32, f64>::default(); k];
+            let mut unit = FxHashMap::<u32, u32>::default();
             for (t, &l) in ts.iter().zip(ls) {
-                let counts = &mut c[l];
+                unit.clear();
                 if unigrams {
                     // Unigrams are looked up as they are scanned: no per-token String.
                     analyzer.for_each_token(t, |tok: &str| {
                         if !analyzer.is_stop_word(tok)
                             && let Some(&id) = vocab.get(&*analyzer.stem(tok))
                         {
-                            *counts.entry(id).or_default() += 1;
+                            *unit.entry(id).or_default() += 1;
                         }
                     });
                 } else {
                     for tok in analyzer.terms(t) {
                         if let Some(&id) = vocab.get(tok.as_str()) {
-                            *counts.entry(id).or_default() += 1;
+                            *unit.entry(id).or_default() += 1;
                         }
                     }
+                }
+                // Each term occurs once per unit here, so the order of these additions cannot
+                // change a sum.
+                let counts = &mut c[l];
+                for (&id, &n) in &unit {
+                    let w = if sublinear {
+                        1.0 + (n as f64).ln()
+                    } else {
+                        n as f64
+                    };
+                    *counts.entry(id).or_default() += w;
                 }
             }
             c
@@ -396,7 +422,7 @@ fn class_tfidf(
         .fold(vec![vec![0f64; v]; k], |mut acc, chunk| {
             for (t, m) in chunk.into_iter().enumerate() {
                 for (id, n) in m {
-                    acc[t][id as usize] += n as f64;
+                    acc[t][id as usize] += n;
                 }
             }
             acc
@@ -547,6 +573,40 @@ mod tests {
         let v = top_eigenvectors(a.view(), 2);
         assert!((v[0][0].abs() - 1.0).abs() < 1e-4, "{:?}", v[0]);
         assert!((v[1][2].abs() - 1.0).abs() < 1e-3, "{:?}", v[1]);
+    }
+
+    #[test]
+    fn one_unit_repeating_a_token_does_not_name_its_theme_with_sublinear_tf() {
+        // Theme 0: nine units about boats, one unit that is a token repeated 300 times (as a
+        // uuencoded attachment is); theme 1: units about trains.
+        let spam = vec!["qqx"; 300].join(" ");
+        let mut texts: Vec<String> = (0..9)
+            .map(|i| format!("boat sail harbour crew {i}"))
+            .collect();
+        texts.push(spam);
+        texts.extend((0..10).map(|i| format!("train rail station track {i}")));
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let assignment: Vec<usize> = (0..20).map(|i| usize::from(i >= 10)).collect();
+        let top_term = |sublinear: bool| {
+            let params = crate::vectorize::TfidfParams {
+                sublinear_tf: sublinear,
+                ..Default::default()
+            };
+            let tfidf = crate::vectorize::fit_transform(&refs, &params).unwrap();
+            let analyzer = Analyzer::new(&params).unwrap();
+            let terms = class_tfidf(&refs, &assignment, 2, &tfidf, &analyzer, sublinear, 3);
+            for (t, _) in &terms[1] {
+                assert!(
+                    ["train", "rail", "station", "track"].contains(&t.as_str()),
+                    "{t}"
+                );
+            }
+            terms[0][0].0.clone()
+        };
+        // Raw counts: the 300 repeats outweigh nine units of real content.
+        assert_eq!(top_term(false), "qqx");
+        // Sublinear counts: 1 + ln 300 ≈ 6.7 against 9 for each boat term.
+        assert_ne!(top_term(true), "qqx");
     }
 
     #[test]
