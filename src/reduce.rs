@@ -233,7 +233,7 @@ unsafe fn spmm_block_avx2(x: &Csr, bs: &[f32], l: usize, first: usize, block: &m
 /// chunks of rows filled in parallel, each from its own generator seeded from `seed` and the
 /// chunk's index, so the result depends on the seed only, never on the thread count. (Drawn one
 /// by one from a single generator, the 55,000 × 110 test matrix of 20 Newsgroups took a quarter
-/// of the LSA's time; by Box–Muller in parallel chunks still 85 ms, by Ziggurat 15 ms.)
+/// of the LSA's time; by Box–Muller in parallel chunks still 85 ms, by Ziggurat about 25 ms.)
 fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
     let mut out = Array2::<f32>::zeros((rows, cols));
     if cols == 0 {
