@@ -182,7 +182,7 @@ pub(crate) fn spmm(x: &Csr, b: ArrayView2<'_, f32>) -> Array2<f32> {
     let l = b.ncols();
     let b = b.as_standard_layout();
     let bs = b.as_slice().expect("standard layout is contiguous");
-    let mut out = Array2::<f32>::zeros((x.rows(), l));
+    let mut out = zeros_huge(x.rows(), l);
     if l == 0 {
         return out;
     }
@@ -235,7 +235,7 @@ unsafe fn spmm_block_avx2(x: &Csr, bs: &[f32], l: usize, first: usize, block: &m
 /// by one from a single generator, the 55,000 × 110 test matrix of 20 Newsgroups took a quarter
 /// of the LSA's time; by Box–Muller in parallel chunks still 85 ms, by Ziggurat about 25 ms.)
 fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
-    let mut out = Array2::<f32>::zeros((rows, cols));
+    let mut out = zeros_huge(rows, cols);
     if cols == 0 {
         return out;
     }
@@ -251,6 +251,32 @@ fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
                 *v = rng.sample(StandardNormal);
             }
         });
+    out
+}
+
+/// A zeroed `rows × cols` array whose pages the kernel may back with transparent huge pages
+/// (`madvise(MADV_HUGEPAGE)` before the first touch, on Linux). The range finder's products
+/// gather one row of such a matrix per non-zero, all over tens of megabytes: with 4 KiB pages
+/// most gathers miss the TLB.
+fn zeros_huge(rows: usize, cols: usize) -> Array2<f32> {
+    let out = Array2::<f32>::zeros((rows, cols));
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let bytes = rows * cols * std::mem::size_of::<f32>();
+        if bytes >= 2 * HUGE {
+            let start = out.as_ptr() as usize;
+            let aligned = start.div_ceil(HUGE) * HUGE;
+            let len = (start + bytes).saturating_sub(aligned) / HUGE * HUGE;
+            if len > 0 {
+                // SAFETY: [aligned, aligned + len) lies inside `out`'s allocation; the advice
+                // changes only how the kernel backs those pages, never their contents.
+                unsafe {
+                    libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+                }
+            }
+        }
+    }
     out
 }
 
@@ -270,7 +296,7 @@ pub(crate) fn normalize_rows(a: &mut Array2<f32>) {
 /// only on its own input row, so the result is the same for any thread count).
 pub(crate) fn matmul_rows(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
     let (n, k) = (a.nrows(), b.ncols());
-    let mut out = Array2::<f32>::zeros((n, k));
+    let mut out = zeros_huge(n, k);
     out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
         .into_par_iter()
         .zip(a.axis_chunks_iter(Axis(0), ROW_CHUNK).into_par_iter())
