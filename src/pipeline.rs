@@ -179,7 +179,8 @@ pub fn analyse(
             keep_text[u] = true;
         }
     }
-    let k_selection = k_selection_info(&clustering, k);
+    let guided = guide.as_ref().is_some_and(|g| g.vectors.nrows() > 0);
+    let k_selection = k_selection_info(&clustering, k, guided);
     Ok(RunReport {
         themata_version: env!("CARGO_PKG_VERSION").into(),
         name: name.into(),
@@ -372,7 +373,7 @@ pub fn external<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(
     }
 }
 
-fn k_selection_info(c: &cluster::Clustering, k: usize) -> KSelectionInfo {
+fn k_selection_info(c: &cluster::Clustering, k: usize, guided: bool) -> KSelectionInfo {
     match &c.k_selection {
         Some(sel) => {
             let best = sel.scores.iter().find(|s| s.k == sel.chosen);
@@ -388,14 +389,30 @@ fn k_selection_info(c: &cluster::Clustering, k: usize) -> KSelectionInfo {
                         inertia: s.inertia,
                     })
                     .collect(),
-                reason: format!(
-                    "k = {} was chosen automatically: it has the highest mean silhouette (cosine){} of the k from {} to {} that were tried.",
-                    sel.chosen,
-                    best.map(|b| format!(", {:.3},", b.silhouette))
-                        .unwrap_or_default(),
-                    sel.scores.first().map_or(0, |s| s.k),
-                    sel.scores.last().map_or(0, |s| s.k),
-                ),
+                reason: {
+                    let mut r = format!(
+                        "k = {} was chosen automatically: it has the highest mean silhouette (cosine){} of the k from {} to {} that were tried.",
+                        sel.chosen,
+                        best.map(|b| format!(", {:.3},", b.silhouette))
+                            .unwrap_or_default(),
+                        sel.scores.first().map_or(0, |s| s.k),
+                        sel.scores.last().map_or(0, |s| s.k),
+                    );
+                    // The final fit can differ from the scan's (named themes start its
+                    // centroids); say so rather than show two silhouettes unexplained.
+                    if best.is_some_and(|b| (b.silhouette - c.silhouette).abs() >= 0.0005) {
+                        r.push_str(&format!(
+                            " The final clustering{} has a mean silhouette of {:.3}.",
+                            if guided {
+                                ", started from the named themes,"
+                            } else {
+                                ""
+                            },
+                            c.silhouette
+                        ));
+                    }
+                    r
+                },
             }
         }
         None => KSelectionInfo {
@@ -404,5 +421,45 @@ fn k_selection_info(c: &cluster::Clustering, k: usize) -> KSelectionInfo {
             scores: Vec::new(),
             reason: format!("k = {k} was set in the configuration."),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{Clustering, Dendrogram, KScore, KSelection};
+
+    fn clustering(scan: &[(usize, f32)], chosen: usize, final_silhouette: f32) -> Clustering {
+        Clustering {
+            labels: vec![0, 1],
+            centroids: ndarray::Array2::zeros((chosen, 2)),
+            inertia: 1.0,
+            k_selection: Some(KSelection {
+                scores: scan
+                    .iter()
+                    .map(|&(k, silhouette)| KScore {
+                        k,
+                        silhouette,
+                        inertia: 1.0,
+                    })
+                    .collect(),
+                chosen,
+            }),
+            silhouette: final_silhouette,
+            hierarchy: Dendrogram { merges: Vec::new() },
+        }
+    }
+
+    #[test]
+    fn k_reason_explains_a_final_silhouette_that_differs_from_the_scan() {
+        let scan = [(2, 0.10), (3, 0.151), (4, 0.12)];
+        let same = k_selection_info(&clustering(&scan, 3, 0.151), 3, false).reason;
+        assert!(same.contains("k = 3") && same.contains("0.151") && same.contains("2 to 4"));
+        assert!(!same.contains("final clustering"), "{same}");
+        let guided = k_selection_info(&clustering(&scan, 3, 0.170), 3, true).reason;
+        assert!(
+            guided.contains("The final clustering, started from the named themes, has a mean silhouette of 0.170."),
+            "{guided}"
+        );
     }
 }
