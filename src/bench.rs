@@ -542,7 +542,9 @@ fn plot<DB: plotters::prelude::DrawingBackend>(
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(64)
-        .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+        // Base-2 ticks on the size axis: the default scales (×1, ×4, ×16, ×50) span a decade or
+        // two, where base-10 ticks would label a single value.
+        .build_cartesian_2d((x0..x1).log_scale().base(2.0), (y0..y1).log_scale())
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
@@ -560,7 +562,14 @@ fn plot<DB: plotters::prelude::DrawingBackend>(
         if pts.is_empty() {
             continue;
         }
-        let color = Palette99::pick(i).to_rgba();
+        // The themes' colour-blind-safe palette for the stages (skipping its black, slot 7),
+        // black for the total.
+        let c = if name == "total" {
+            crate::chart::palette::Rgba::hex(0x000000)
+        } else {
+            crate::chart::palette::category(if i >= 7 { i + 1 } else { i })
+        };
+        let color = RGBColor(c.0, c.1, c.2).to_rgba();
         let width = if name == "total" { 3 } else { 2 };
         let exponent = report
             .growth

@@ -10,7 +10,7 @@
 //! output deterministic: nothing depends on time, hashing or the machine's fonts.
 
 mod axis;
-mod palette;
+pub(crate) mod palette;
 mod plots;
 mod scene;
 
