@@ -76,8 +76,15 @@ pub(crate) fn ticks_within(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
 /// A tick label for `v` on an axis whose ticks are `step` apart.
 pub(crate) fn tick_label(v: f64, step: f64) -> String {
     let v = if v.abs() < step * 1e-3 { 0.0 } else { v };
-    if step >= 1.0 && v.abs() < 1e15 {
+    // Whole steps (1, 2, 5, 10…) label whole numbers; a step of 2.5 needs its half (47.5, not 48).
+    if step >= 1.0 && (step - step.round()).abs() < 1e-9 && v.abs() < 1e15 {
         return thousands(v.round() as i64);
+    }
+    if step >= 1.0 && v.abs() < 1e15 {
+        let whole = thousands(v.trunc() as i64);
+        let frac = ((v.abs() - v.abs().trunc()) * 10.0).round() as i64;
+        let sign = if v < 0.0 && v.trunc() == 0.0 { "-" } else { "" };
+        return format!("{sign}{whole}.{frac}");
     }
     let decimals = (-step.log10()).ceil().clamp(0.0, 6.0) as usize;
     // 2.5, 0.25…: one more decimal.
@@ -157,6 +164,9 @@ mod tests {
         assert_eq!(tick_label(0.25, 0.25), "0.25");
         assert_eq!(tick_label(0.4, 0.2), "0.4");
         assert_eq!(tick_label(12000.0, 2000.0), "12,000");
+        assert_eq!(tick_label(47.5, 2.5), "47.5");
+        assert_eq!(tick_label(45.0, 2.5), "45.0");
+        assert_eq!(tick_label(1002.5, 2.5), "1,002.5");
         assert_eq!(tick_label(-0.0000001, 0.1), "0.0");
         assert_eq!(
             compact_all(&[0.0, 5000.0, 10000.0], 5000.0),

@@ -1053,14 +1053,18 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
     let h =
         top + 2 * panel_h + gap + 8 + TICK.line_height() + 12 + AXIS_TITLE.line_height() + MARGIN;
     let mut s = Scene::new(w, h);
-    let subtitle = if ks.reason.is_empty() {
-        format!(
+    // A short subtitle (the full reason, with the final fit's score, is in themes.md and the
+    // report); the chosen k's silhouette is the marked point.
+    let subtitle = match scores.iter().find(|s| s.k == ks.chosen) {
+        Some(best) => format!(
+            "k = {} has the highest mean silhouette (cosine), {:.3}, of k = {}–{}",
+            ks.chosen, best.silhouette, kmin, kmax
+        ),
+        None => format!(
             "k = {} chosen automatically from {} candidates",
             ks.chosen,
             scores.len()
-        )
-    } else {
-        ks.reason.clone()
+        ),
     };
     header(&mut s, "Choosing the number of themes", &subtitle);
 
