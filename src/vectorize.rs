@@ -352,15 +352,27 @@ fn fit_vocab(
     }
     // Surviving features with their names, sorted by name (UTF-8 byte order = code point order,
     // Python's string order).
-    let mut kept: Vec<(String, u32)> = (0..merged.df.len() as u32)
+    // The sort compares the names' first eight bytes as one big-endian integer first (the same
+    // order as comparing those bytes), so most comparisons never reach memcmp.
+    let prefix = |s: &str| {
+        let mut b = [0u8; 8];
+        let n = s.len().min(8);
+        b[..n].copy_from_slice(&s.as_bytes()[..n]);
+        u64::from_be_bytes(b)
+    };
+    let mut keyed: Vec<(u64, String, u32)> = (0..merged.df.len() as u32)
         .into_par_iter()
         .filter(|&g| {
             let d = f64::from(merged.df[g as usize]);
             d >= min_docs && d <= max_docs
         })
-        .map(|g| (merged.name(g), g))
+        .map(|g| {
+            let name = merged.name(g);
+            (prefix(&name), name, g)
+        })
         .collect();
-    kept.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let mut kept: Vec<(String, u32)> = keyed.into_iter().map(|(_, name, g)| (name, g)).collect();
     if let Some(limit) = params.max_features
         && kept.len() > limit
     {
