@@ -80,12 +80,6 @@ pub(crate) fn tick_label(v: f64, step: f64) -> String {
     if step >= 1.0 && (step - step.round()).abs() < 1e-9 && v.abs() < 1e15 {
         return thousands(v.round() as i64);
     }
-    if step >= 1.0 && v.abs() < 1e15 {
-        let whole = thousands(v.trunc() as i64);
-        let frac = ((v.abs() - v.abs().trunc()) * 10.0).round() as i64;
-        let sign = if v < 0.0 && v.trunc() == 0.0 { "-" } else { "" };
-        return format!("{sign}{whole}.{frac}");
-    }
     let decimals = (-step.log10()).ceil().clamp(0.0, 6.0) as usize;
     // 2.5, 0.25…: one more decimal.
     let decimals = if ((step * 10f64.powi(decimals as i32)).round()
@@ -97,7 +91,19 @@ pub(crate) fn tick_label(v: f64, step: f64) -> String {
     } else {
         decimals
     };
-    format!("{v:.decimals$}")
+    let label = format!("{v:.decimals$}");
+    match label.split_once('.') {
+        // Steps of 1 or more that are not whole (2.5): thousands grouped as on whole steps.
+        Some((int, frac)) if step >= 1.0 && v.abs() < 1e15 => {
+            let sign = if int.starts_with('-') { "-" } else { "" };
+            let digits: i64 = int
+                .trim_start_matches('-')
+                .parse()
+                .expect("the integer digits of a formatted float below 1e15");
+            format!("{sign}{}.{frac}", thousands(digits))
+        }
+        _ => label,
+    }
 }
 
 /// `v` with thin groups of three digits: `12,345`.
