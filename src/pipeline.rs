@@ -137,7 +137,6 @@ pub fn analyse(
     })?;
     let th = st.time("themes", || {
         themes::describe(
-            &texts,
             &clustering.labels,
             lsa.embedding.view(),
             &tfidf,

@@ -8,7 +8,6 @@
 //! match best; clusters matching none are labelled from their top terms.
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -217,7 +216,6 @@ pub struct Themes {
 /// TF-IDF, their representative units, and labels them.
 #[allow(clippy::too_many_arguments)]
 pub fn describe(
-    texts: &[&str],
     labels: &[usize],
     embedding: ArrayView2<'_, f32>,
     tfidf: &Tfidf,
@@ -260,16 +258,7 @@ pub fn describe(
         .map(|u| embedding.row(u).dot(&centroids.row(assignment[u])))
         .collect();
 
-    let analyzer = Analyzer::new(vec_params)?;
-    let terms = class_tfidf(
-        texts,
-        &assignment,
-        k,
-        tfidf,
-        &analyzer,
-        vec_params.sublinear_tf,
-        params.top_terms,
-    );
+    let terms = class_tfidf(&assignment, k, tfidf, vec_params, params.top_terms);
 
     // Named themes: greedy one-to-one matching by cosine similarity above min_match.
     let mut names: Vec<Option<String>> = vec![None; k];
@@ -356,77 +345,26 @@ pub const PROJECTION: &str = "units on the two principal axes of the theme centr
 /// With `sublinear` (the vectorizer's `sublinear_tf`), a term counts `1 + ln n` for `n`
 /// occurrences in one unit, so a few units repeating a token hundreds of times (uuencoded
 /// files, tables, spam) cannot name a theme of thousands.
-#[allow(clippy::too_many_arguments)]
+///
+/// The counts come from the TF-IDF matrix itself ([`Tfidf::for_each_count`]), so the units are
+/// not tokenised a second time; units are summed in order, so the result does not depend on the
+/// thread count.
 fn class_tfidf(
-    texts: &[&str],
     assignment: &[usize],
     k: usize,
     tfidf: &Tfidf,
-    analyzer: &Analyzer,
-    sublinear: bool,
+    vec_params: &TfidfParams,
     top: usize,
 ) -> Vec<Vec<(String, f32)>> {
     if tfidf.vocab.is_empty() {
         return vec![Vec::new(); k];
     }
-    let vocab: FxHashMap<&str, u32> = tfidf
-        .vocab
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i as u32))
-        .collect();
     let v = tfidf.vocab.len();
-    let unigrams = analyzer.ngram_range() == (1, 1);
-    // Per-chunk sums merged in chunk order, units in order within a chunk, so the result does not
-    // depend on the thread count.
-    let counts: Vec<Vec<f64>> = texts
-        .par_chunks(256)
-        .zip(assignment.par_chunks(256))
-        .map(|(ts, ls)| {
-            let mut c = vec![FxHashMap::<u32, f64>::default(); k];
-            let mut unit = FxHashMap::<u32, u32>::default();
-            for (t, &l) in ts.iter().zip(ls) {
-                unit.clear();
-                if unigrams {
-                    // Unigrams are looked up as they are scanned: no per-token String.
-                    analyzer.for_each_token(t, |tok: &str| {
-                        if !analyzer.is_stop_word(tok)
-                            && let Some(&id) = vocab.get(&*analyzer.stem(tok))
-                        {
-                            *unit.entry(id).or_default() += 1;
-                        }
-                    });
-                } else {
-                    for tok in analyzer.terms(t) {
-                        if let Some(&id) = vocab.get(tok.as_str()) {
-                            *unit.entry(id).or_default() += 1;
-                        }
-                    }
-                }
-                // Each term occurs once per unit here, so the order of these additions cannot
-                // change a sum.
-                let counts = &mut c[l];
-                for (&id, &n) in &unit {
-                    let w = if sublinear {
-                        1.0 + (n as f64).ln()
-                    } else {
-                        n as f64
-                    };
-                    *counts.entry(id).or_default() += w;
-                }
-            }
-            c
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(vec![vec![0f64; v]; k], |mut acc, chunk| {
-            for (t, m) in chunk.into_iter().enumerate() {
-                for (id, n) in m {
-                    acc[t][id as usize] += n;
-                }
-            }
-            acc
-        });
+    let sublinear = vec_params.sublinear_tf;
+    let mut counts = vec![vec![0f64; v]; k];
+    tfidf.for_each_count(0..assignment.len(), vec_params, |r, c, n| {
+        counts[assignment[r]][c as usize] += if sublinear { 1.0 + n.ln() } else { n };
+    });
     let totals: Vec<f64> = counts.iter().map(|c| c.iter().sum()).collect();
     let avg = totals.iter().sum::<f64>() / k.max(1) as f64;
     let mut freq = vec![0f64; v];
@@ -593,8 +531,7 @@ mod tests {
                 ..Default::default()
             };
             let tfidf = crate::vectorize::fit_transform(&refs, &params).unwrap();
-            let analyzer = Analyzer::new(&params).unwrap();
-            let terms = class_tfidf(&refs, &assignment, 2, &tfidf, &analyzer, sublinear, 3);
+            let terms = class_tfidf(&assignment, 2, &tfidf, &params, 3);
             for (t, _) in &terms[1] {
                 assert!(
                     ["train", "rail", "station", "track"].contains(&t.as_str()),

@@ -244,6 +244,10 @@ pub struct Tfidf {
     pub idf: Vec<f32>,
     /// The number of documents each column occurs in.
     pub df: Vec<u32>,
+    /// What each row's weighted counts were divided by (its L2 or L1 norm; 1 with `norm =
+    /// "none"` or an empty row): with the idf it turns a stored value back into the count it came
+    /// from ([`Tfidf::for_each_count`]).
+    pub row_scale: Vec<f64>,
 }
 
 /// scikit-learn's idf: `ln((1 + n) / (1 + df)) + 1` when smoothed, else `ln(n / df) + 1`.
@@ -259,14 +263,14 @@ fn idf_values(df: &[u32], n_docs: usize, params: &TfidfParams) -> Vec<f64> {
 }
 
 /// Turns one row of `(column, raw count)` pairs, sorted by column, into TF-IDF values in place
-/// of `out` (f64 for the arithmetic, f32 stored).
+/// of `out` (f64 for the arithmetic, f32 stored); returns what the row was divided by.
 fn weigh_row(
     row: &[(u32, f64)],
     idf: &[f64],
     params: &TfidfParams,
     out_idx: &mut Vec<u32>,
     out_val: &mut Vec<f32>,
-) {
+) -> f64 {
     let start = out_val.len();
     let mut vals: Vec<f64> = Vec::with_capacity(row.len());
     for &(c, count) in row {
@@ -286,25 +290,31 @@ fn weigh_row(
     out_idx.extend(row.iter().map(|&(c, _)| c));
     out_val.extend(vals.iter().map(|v| (v / scale) as f32));
     debug_assert_eq!(out_val.len() - start, row.len());
+    scale
 }
 
-/// Assembles per-chunk row blocks (in order) into one CSR matrix.
-fn concat_blocks(blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f32>)>, cols: usize) -> Csr {
+/// One chunk's rows: their lengths, column indices, values and scales (see [`weigh_row`]).
+type Block = (Vec<usize>, Vec<u32>, Vec<f32>, Vec<f64>);
+
+/// Assembles per-chunk row blocks (in order) into one CSR matrix and the rows' scales.
+fn concat_blocks(blocks: Vec<Block>, cols: usize) -> (Csr, Vec<f64>) {
     let nnz: usize = blocks.iter().map(|b| b.1.len()).sum();
     let rows: usize = blocks.iter().map(|b| b.0.len()).sum();
     let mut indptr = Vec::with_capacity(rows + 1);
     indptr.push(0);
     let mut indices = Vec::with_capacity(nnz);
     let mut data = Vec::with_capacity(nnz);
-    for (lens, idx, val) in blocks {
+    let mut scales = Vec::with_capacity(rows);
+    for (lens, idx, val, sc) in blocks {
         for l in lens {
             let last = *indptr.last().expect("indptr starts with 0");
             indptr.push(last + l);
         }
         indices.extend_from_slice(&idx);
         data.extend_from_slice(&val);
+        scales.extend_from_slice(&sc);
     }
-    Csr::new(rows, cols, indptr, indices, data)
+    (Csr::new(rows, cols, indptr, indices, data), scales)
 }
 
 /// Fits TF-IDF on `docs` and returns the matrix (one row per document) with its vocabulary.
@@ -417,6 +427,7 @@ fn fit_vocab(
             let mut lens = Vec::with_capacity(chunk.docs());
             let mut idx = Vec::new();
             let mut val = Vec::new();
+            let mut scales = Vec::with_capacity(chunk.docs());
             let mut row: Vec<(u32, f64)> = Vec::new();
             for d in 0..chunk.docs() {
                 row.clear();
@@ -425,19 +436,20 @@ fn fit_vocab(
                     (c != u32::MAX).then_some((c, f64::from(cnt)))
                 }));
                 row.sort_unstable_by_key(|e| e.0);
-                weigh_row(&row, &idf, params, &mut idx, &mut val);
+                scales.push(weigh_row(&row, &idf, params, &mut idx, &mut val));
                 lens.push(row.len());
             }
-            (lens, idx, val)
+            (lens, idx, val, scales)
         })
         .collect();
-    let matrix = concat_blocks(blocks, vocab.len());
+    let (matrix, row_scale) = concat_blocks(blocks, vocab.len());
     debug_assert_eq!(matrix.rows(), n_docs);
     Ok(Tfidf {
         matrix,
         vocab,
         idf: idf.iter().map(|&v| v as f32).collect(),
         df,
+        row_scale,
     })
 }
 
@@ -496,19 +508,21 @@ fn fit_hashed(
             let mut lens = Vec::with_capacity(chunk_rows.len());
             let mut idx = Vec::new();
             let mut val = Vec::new();
+            let mut scales = Vec::with_capacity(chunk_rows.len());
             for row in chunk_rows {
-                weigh_row(row, &idf, params, &mut idx, &mut val);
+                scales.push(weigh_row(row, &idf, params, &mut idx, &mut val));
                 lens.push(row.len());
             }
-            (lens, idx, val)
+            (lens, idx, val, scales)
         })
         .collect();
-    let matrix = concat_blocks(blocks, n_cols);
+    let (matrix, row_scale) = concat_blocks(blocks, n_cols);
     Tfidf {
         matrix,
         vocab: Vec::new(),
         idf: idf.iter().map(|&v| v as f32).collect(),
         df,
+        row_scale,
     }
 }
 
@@ -558,6 +572,7 @@ impl Tfidf {
                 let mut lens = Vec::with_capacity(chunk.len());
                 let mut idx = Vec::new();
                 let mut val = Vec::new();
+                let mut scales = Vec::with_capacity(chunk.len());
                 let mut row = Vec::new();
                 for doc in chunk {
                     let terms = analyzer.terms(doc);
@@ -578,13 +593,42 @@ impl Tfidf {
                             row.sort_unstable_by_key(|e| e.0);
                         }
                     }
-                    weigh_row(&row, &idf, params, &mut idx, &mut val);
+                    scales.push(weigh_row(&row, &idf, params, &mut idx, &mut val));
                     lens.push(row.len());
                 }
-                (lens, idx, val)
+                (lens, idx, val, scales)
             })
             .collect();
-        Ok(concat_blocks(blocks, n_cols))
+        Ok(concat_blocks(blocks, n_cols).0)
+    }
+
+    /// Calls `f(row, column, count)` for every stored entry of rows `rows`, in row and column
+    /// order, with the count of the term in that row as the vectorizer saw it (1 with `binary`),
+    /// recovered from the stored value, the row's scale and the idf. Counts are whole numbers, so
+    /// rounding removes the f32 error exactly for any count below a million. `params` must be the
+    /// ones used to fit; not meaningful in hashing mode (signed sums).
+    pub fn for_each_count(
+        &self,
+        rows: std::ops::Range<usize>,
+        params: &TfidfParams,
+        mut f: impl FnMut(usize, u32, f64),
+    ) {
+        let idf = idf_values(&self.df, self.matrix.rows(), params);
+        for r in rows {
+            let (cols, vals) = self.matrix.row(r);
+            let scale = self.row_scale[r];
+            for (&c, &v) in cols.iter().zip(vals) {
+                let w = f64::from(v) * scale / idf[c as usize];
+                let n = if params.binary {
+                    1.0
+                } else if params.sublinear_tf {
+                    (w - 1.0).exp().round()
+                } else {
+                    w.round()
+                };
+                f(r, c, n.max(1.0));
+            }
+        }
     }
 }
 
@@ -1020,5 +1064,53 @@ mod tests {
         let mtx = std::fs::read_to_string(dir.path().join("matrix.mtx")).expect("mtx");
         assert!(mtx.starts_with("%%MatrixMarket matrix coordinate real general"));
         assert!(mtx.contains("\n2 3 4\n"));
+    }
+
+    #[test]
+    fn counts_are_recovered_exactly_from_the_matrix() {
+        // Counts from 1 to 4,000 in one row, under every weighting that changes the values.
+        let big = vec!["zeta"; 4000].join(" ");
+        let docs = [
+            "alpha beta beta gamma gamma gamma",
+            "beta delta delta delta delta delta delta delta",
+            big.as_str(),
+            "alpha zeta zeta",
+        ];
+        let analyzer = Analyzer::new(&TfidfParams::default()).unwrap();
+        for (sublinear_tf, binary, norm, use_idf) in [
+            (false, false, Norm::L2, true),
+            (true, false, Norm::L2, true),
+            (false, true, Norm::L2, true),
+            (true, false, Norm::L1, false),
+            (false, false, Norm::None, true),
+        ] {
+            let params = TfidfParams {
+                sublinear_tf,
+                binary,
+                norm,
+                use_idf,
+                ..TfidfParams::default()
+            };
+            let t = fit(&docs, &params);
+            let mut got: Vec<(usize, String, f64)> = Vec::new();
+            t.for_each_count(0..docs.len(), &params, |r, c, n| {
+                got.push((r, t.vocab[c as usize].clone(), n))
+            });
+            let mut want: Vec<(usize, String, f64)> = Vec::new();
+            for (r, d) in docs.iter().enumerate() {
+                let mut m: std::collections::BTreeMap<String, f64> = Default::default();
+                for term in analyzer.terms(d) {
+                    *m.entry(term).or_default() += 1.0;
+                }
+                want.extend(
+                    m.into_iter()
+                        .map(|(term, n)| (r, term, if binary { 1.0 } else { n })),
+                );
+            }
+            assert_eq!(
+                got, want,
+                "sublinear {sublinear_tf} binary {binary} {norm:?}"
+            );
+        }
     }
 }

@@ -561,7 +561,9 @@ fn lloyd(
         // Centroid-to-centroid distances, and half the distance to each one's nearest other.
         let cs = centroids.as_slice().expect("centroids are contiguous");
         let cn = row_sq_norms(centroids.view());
-        let mut cc = vec![0f32; k * k];
+        // `hcc` is half of each centroid-to-centroid distance, +∞ on the diagonal (a row never
+        // needs to be compared with its own centroid).
+        let mut hcc = vec![f32::INFINITY; k * k];
         let mut half = vec![f32::INFINITY; k];
         for a in 0..k {
             for b in a + 1..k {
@@ -569,8 +571,8 @@ fn lloyd(
                     + cn[b])
                     .max(0.0)
                     .sqrt();
-                cc[a * k + b] = dd;
-                cc[b * k + a] = dd;
+                hcc[a * k + b] = 0.5 * dd;
+                hcc[b * k + a] = 0.5 * dd;
                 half[a] = half[a].min(0.5 * dd);
                 half[b] = half[b].min(0.5 * dd);
             }
@@ -582,7 +584,7 @@ fn lloyd(
             norms,
             cs,
             cn: &cn,
-            cc: &cc,
+            hcc: &hcc,
             half: &half,
             deltas: &deltas,
             k,
@@ -630,7 +632,7 @@ struct ElkanStep<'a> {
     norms: &'a [f32],
     cs: &'a [f32],
     cn: &'a [f32],
-    cc: &'a [f32],
+    hcc: &'a [f32],
     half: &'a [f32],
     deltas: &'a [f32],
     k: usize,
@@ -685,7 +687,7 @@ impl ElkanStep<'_> {
             norms,
             cs,
             cn,
-            cc,
+            hcc,
             half,
             deltas,
             k,
@@ -696,29 +698,28 @@ impl ElkanStep<'_> {
             let i = first + t;
             let a0 = lab[t];
             let lrow = &mut lo[t * k..(t + 1) * k];
-            for (l, &dj) in lrow.iter_mut().zip(deltas) {
-                *l = (*l - dj).max(0.0);
-            }
+            let hrow = &hcc[a0 * k..(a0 + 1) * k];
+            // Move the lower bounds, and find the tightest skip threshold over the other
+            // centroids in the same branch-free pass: centroid j can be skipped when the upper
+            // bound is within max(lower bound to j, half the distance from the own centroid to j).
+            let bound = move_lower_bounds(lrow, deltas, hrow);
             up[t] += deltas[a0];
-            if up[t] + SLACK <= half[a0] {
+            if up[t] + SLACK <= half[a0] || up[t] + SLACK <= bound {
                 continue;
             }
+            // Tighten the upper bound with the one exact distance; most rows stop here.
             let xi = &xs[i * d..(i + 1) * d];
+            up[t] = (norms[i] - 2.0 * dotf(xi, &cs[a0 * d..(a0 + 1) * d]) + cn[a0])
+                .max(0.0)
+                .sqrt();
+            lrow[a0] = up[t];
+            if up[t] + SLACK <= bound {
+                continue;
+            }
             let mut a = a0;
-            let mut tight = false;
             for j in 0..k {
-                if j == a || up[t] + SLACK <= lrow[j] || up[t] + SLACK <= 0.5 * cc[a * k + j] {
+                if j == a || up[t] + SLACK <= lrow[j].max(hcc[a * k + j]) {
                     continue;
-                }
-                if !tight {
-                    up[t] = (norms[i] - 2.0 * dotf(xi, &cs[a * d..(a + 1) * d]) + cn[a])
-                        .max(0.0)
-                        .sqrt();
-                    lrow[a] = up[t];
-                    tight = true;
-                    if up[t] + SLACK <= lrow[j] || up[t] + SLACK <= 0.5 * cc[a * k + j] {
-                        continue;
-                    }
                 }
                 let dj = (norms[i] - 2.0 * dotf(xi, &cs[j * d..(j + 1) * d]) + cn[j])
                     .max(0.0)
@@ -736,6 +737,41 @@ impl ElkanStep<'_> {
         }
         ch
     }
+}
+
+/// Moves a row's lower bounds by the centroid shifts (`l = max(l - δ, 0)`) and returns
+/// `min_j max(l_j, h_j)`. Written as eight independent lanes with plain comparisons (no NaN
+/// handling: bounds are never NaN) so the compiler turns it into a few vector instructions.
+#[inline(always)]
+fn move_lower_bounds(lrow: &mut [f32], deltas: &[f32], hrow: &[f32]) -> f32 {
+    const LANES: usize = 8;
+    let mut acc = [f32::INFINITY; LANES];
+    let mut lc = lrow.chunks_exact_mut(LANES);
+    let mut dc = deltas.chunks_exact(LANES);
+    let mut hc = hrow.chunks_exact(LANES);
+    for ((l, dl), h) in (&mut lc).zip(&mut dc).zip(&mut hc) {
+        for u in 0..LANES {
+            let v = l[u] - dl[u];
+            let v = if v > 0.0 { v } else { 0.0 };
+            l[u] = v;
+            let m = if v > h[u] { v } else { h[u] };
+            acc[u] = if m < acc[u] { m } else { acc[u] };
+        }
+    }
+    let mut bound = f32::INFINITY;
+    for ((l, &dl), &h) in lc
+        .into_remainder()
+        .iter_mut()
+        .zip(dc.remainder())
+        .zip(hc.remainder())
+    {
+        let v = *l - dl;
+        let v = if v > 0.0 { v } else { 0.0 };
+        *l = v;
+        let m = if v > h { v } else { h };
+        bound = if m < bound { m } else { bound };
+    }
+    acc.iter().fold(bound, |b, &m| if m < b { m } else { b })
 }
 
 /// Row indices by decreasing distance (ties by index), for re-seeding empty clusters.
