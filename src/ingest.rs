@@ -341,7 +341,7 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn open(&self, path: &Path, gz: bool) -> Result<Box<dyn BufRead>> {
+    fn open(&self, path: &Path, gz: bool) -> Result<Box<dyn BufRead + Send>> {
         let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         Ok(if gz {
             Box::new(BufReader::with_capacity(
@@ -368,67 +368,60 @@ impl Reader<'_> {
     }
 
     /// Reads JSON Lines in chunks of [`JSONL_CHUNK_RECORDS`] lines: each chunk's records are
-    /// parsed and cleaned in parallel, then taken in file order, so only one chunk of raw lines is
-    /// held at a time and the result does not depend on the thread count.
+    /// parsed and cleaned in parallel, then taken in file order, so only a few chunks of raw lines
+    /// are held at a time and the result does not depend on the thread count. A reader thread
+    /// reads (and decompresses) the next chunk while this one is parsed.
     fn read_jsonl(&mut self, path: &Path, gz: bool) -> Result<()> {
         let input = self.open(path, gz)?;
         self.read_jsonl_from(path, input)
     }
 
-    fn read_jsonl_from(&mut self, path: &Path, mut input: impl BufRead) -> Result<()> {
-        let mut line_no = 0usize;
-        // (line number, the raw line or None when it is over the article size cap, its length)
-        let mut lines: Vec<(usize, Option<Vec<u8>>, usize)> =
-            Vec::with_capacity(JSONL_CHUNK_RECORDS);
-        loop {
-            lines.clear();
-            let mut eof = false;
-            while lines.len() < JSONL_CHUNK_RECORDS {
-                let mut buf = Vec::new();
-                let (n, too_long) = read_line_capped(&mut input, &mut buf, MAX_ARTICLE_BYTES)
-                    .map_err(|e| Error::io(path, e))?;
-                if n == 0 {
-                    eof = true;
-                    break;
-                }
-                line_no += 1;
-                lines.push((line_no, (!too_long).then_some(buf), n));
+    fn read_jsonl_from(&mut self, path: &Path, input: impl BufRead + Send) -> Result<()> {
+        std::thread::scope(|scope| {
+            // One chunk in the channel, one being read, one being parsed.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<RawLine>>>(1);
+            scope.spawn(move || read_line_chunks(input, &tx));
+            for chunk in rx {
+                let lines = chunk.map_err(|e| Error::io(path, e))?;
+                self.take_jsonl_chunk(path, &lines)?;
             }
-            let (params, cleaner) = (self.params, self.cleaner);
-            let parsed: Vec<Parsed> = {
-                use rayon::prelude::*;
-                lines
-                    .par_iter()
-                    .map(|(_, buf, n)| match buf {
-                        Some(buf) => parse_jsonl_record(buf, params, cleaner),
-                        None => Parsed::Bad(too_big_message(*n as u64)),
-                    })
-                    .collect()
-            };
-            for (p, (no, _, _)) in parsed.into_iter().zip(&lines) {
-                match p {
-                    Parsed::Blank => {}
-                    Parsed::Bad(message) => self.bad_record(path, format!("line {no}"), message)?,
-                    Parsed::Record {
-                        id,
+            Ok(())
+        })
+    }
+
+    /// Parses one chunk of lines in parallel and takes its records in order.
+    fn take_jsonl_chunk(&mut self, path: &Path, lines: &[RawLine]) -> Result<()> {
+        let (params, cleaner) = (self.params, self.cleaner);
+        let parsed: Vec<Parsed> = {
+            use rayon::prelude::*;
+            lines
+                .par_iter()
+                .map(|(_, buf, n)| match buf {
+                    Some(buf) => parse_jsonl_record(buf, params, cleaner),
+                    None => Parsed::Bad(too_big_message(*n as u64)),
+                })
+                .collect()
+        };
+        for (p, (no, _, _)) in parsed.into_iter().zip(lines) {
+            match p {
+                Parsed::Blank => {}
+                Parsed::Bad(message) => self.bad_record(path, format!("line {no}"), message)?,
+                Parsed::Record {
+                    id,
+                    label,
+                    text,
+                    title,
+                    dropped,
+                } => {
+                    self.corpus.dropped_lines += dropped;
+                    self.corpus.articles.push(Article {
+                        id: id.unwrap_or_else(|| no.to_string()),
+                        title,
+                        source: format!("{}:{no}", path.display()),
                         label,
                         text,
-                        title,
-                        dropped,
-                    } => {
-                        self.corpus.dropped_lines += dropped;
-                        self.corpus.articles.push(Article {
-                            id: id.unwrap_or_else(|| no.to_string()),
-                            title,
-                            source: format!("{}:{no}", path.display()),
-                            label,
-                            text,
-                        });
-                    }
+                    });
                 }
-            }
-            if eof {
-                break;
             }
         }
         Ok(())
@@ -558,6 +551,44 @@ impl Reader<'_> {
 /// JSON Lines records parsed and cleaned together: enough to keep two to a few dozen threads busy,
 /// few enough that the raw lines of one chunk are a small fraction of the corpus.
 const JSONL_CHUNK_RECORDS: usize = 4096;
+
+/// One raw JSON Lines line: its number, its bytes (None when over the article size cap) and its
+/// length.
+type RawLine = (usize, Option<Vec<u8>>, usize);
+
+/// Reads `input` in chunks of [`JSONL_CHUNK_RECORDS`] lines and sends them in order; stops at the
+/// end, at the first read error (sent on), or when the receiver is gone.
+fn read_line_chunks(
+    mut input: impl BufRead,
+    tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<RawLine>>>,
+) {
+    let mut line_no = 0usize;
+    loop {
+        let mut lines: Vec<RawLine> = Vec::with_capacity(JSONL_CHUNK_RECORDS);
+        while lines.len() < JSONL_CHUNK_RECORDS {
+            let mut buf = Vec::new();
+            match read_line_capped(&mut input, &mut buf, MAX_ARTICLE_BYTES) {
+                Ok((0, _)) => {
+                    if !lines.is_empty() {
+                        let _ = tx.send(Ok(lines));
+                    }
+                    return;
+                }
+                Ok((n, too_long)) => {
+                    line_no += 1;
+                    lines.push((line_no, (!too_long).then_some(buf), n));
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if tx.send(Ok(lines)).is_err() {
+            return;
+        }
+    }
+}
 
 /// One JSON Lines line, parsed and cleaned.
 enum Parsed {
@@ -705,6 +736,41 @@ mod tests {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, body).unwrap();
         p
+    }
+
+    #[test]
+    fn jsonl_over_many_chunks_keeps_order_and_names_a_late_or_early_bad_record() {
+        // Three chunks and a bit: records come back in file order, and a bad record stops the
+        // read wherever it is (the reader thread must not hang on an early stop).
+        let n = 3 * JSONL_CHUNK_RECORDS + 17;
+        let body = |bad: Option<usize>| -> Vec<u8> {
+            (1..=n)
+                .map(|i| match bad {
+                    Some(b) if b == i => "{not json\n".to_string(),
+                    _ => format!("{{\"id\":\"r{i}\",\"text\":\"record number {i}\"}}\n"),
+                })
+                .collect::<String>()
+                .into_bytes()
+        };
+        let d = tempfile::tempdir().unwrap();
+        let params = IngestParams::default();
+        let good = write(d.path(), "good.jsonl", &body(None));
+        let c = load(&[good], &params, &CleanParams::default()).unwrap();
+        assert_eq!(c.articles.len(), n);
+        assert!(
+            c.articles
+                .iter()
+                .enumerate()
+                .all(|(i, a)| a.id == format!("r{}", i + 1))
+        );
+        for bad in [5, n - 3] {
+            let p = write(d.path(), &format!("bad{bad}.jsonl"), &body(Some(bad)));
+            let e = load(&[p], &params, &CleanParams::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(&format!("bad{bad}.jsonl")), "{e}");
+            assert!(e.contains(&format!("line {bad}:")), "{e}");
+        }
     }
 
     #[test]
