@@ -407,7 +407,8 @@ unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (pa, pb) = (a.as_ptr(), b.as_ptr());
     let chunks = n / 16;
-    // SAFETY: every load reads 8 floats at an offset below 16 * chunks ≤ n.
+    // SAFETY: every full load reads 8 floats at an offset o with o + 8 ≤ n; the masked load
+    // reads only the lanes below n - o (the others are neither read nor faulted on).
     unsafe {
         let mut acc0 = _mm256_setzero_ps();
         let mut acc1 = _mm256_setzero_ps();
@@ -420,15 +421,31 @@ unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
                 acc1,
             );
         }
+        // The rest (under 16) in at most one full and one masked step, not one by one: with
+        // 100 dimensions the scalar tail was a chain of four dependent multiply-adds per dot.
+        let mut o = chunks * 16;
+        if n - o >= 8 {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(o)), _mm256_loadu_ps(pb.add(o)), acc0);
+            o += 8;
+        }
+        let rest = n - o;
+        if rest > 0 {
+            const LANE: [i32; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
+            let mask = _mm256_cmpgt_epi32(
+                _mm256_set1_epi32(rest as i32),
+                _mm256_loadu_si256(LANE.as_ptr().cast()),
+            );
+            acc1 = _mm256_fmadd_ps(
+                _mm256_maskload_ps(pa.add(o), mask),
+                _mm256_maskload_ps(pb.add(o), mask),
+                acc1,
+            );
+        }
         let acc = _mm256_add_ps(acc0, acc1);
         let mut lanes = [0f32; 8];
         _mm256_storeu_ps(lanes.as_mut_ptr(), acc);
-        let mut s = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
-            + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-        for i in chunks * 16..n {
-            s = a[i].mul_add(b[i], s);
-        }
-        s
+        ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+            + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
     }
 }
 
@@ -1041,6 +1058,22 @@ pub(crate) mod tests {
             .fit_view(x.view())
             .unwrap();
         assert!(crate::eval::ari(&y, model.labels()) > 0.99);
+    }
+
+    #[test]
+    fn dot_agrees_with_the_portable_one_for_every_length() {
+        // Lengths around the 16-wide loop, its full 8-wide step and the masked tail.
+        for n in 0..50 {
+            let a: Vec<f32> = (0..n).map(|i| ((i * 7 % 11) as f32 - 5.0) / 3.0).collect();
+            let b: Vec<f32> = (0..n).map(|i| ((i * 5 % 13) as f32 - 6.0) / 4.0).collect();
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| (x * y) as f64).sum();
+            let (fast, portable) = (dot(&a, &b), dot_portable(&a, &b));
+            assert!(
+                (fast as f64 - exact).abs() < 1e-4,
+                "n {n}: {fast} vs {exact}"
+            );
+            assert!((portable as f64 - exact).abs() < 1e-4, "n {n}: {portable}");
+        }
     }
 
     #[test]
