@@ -186,12 +186,23 @@ impl KMeansValidParams {
             .into_par_iter()
             .map(|r| {
                 let mut rng = run_rng(self.seed, r as u64);
+                let t = std::time::Instant::now();
                 let init = init_centroids(x.view(), &norms, self.n_clusters, &self.init, &mut rng);
-                if minibatch {
+                let init_s = t.elapsed().as_secs_f64();
+                let t = std::time::Instant::now();
+                let model = if minibatch {
                     minibatch_run(x.view(), &norms, init, self, &mut rng)
                 } else {
                     lloyd(x.view(), &norms, init, self.max_n_iterations, tol)
-                }
+                };
+                log::debug!(
+                    "k-means restart {r}: init {:.1} ms, {} iterations {:.1} ms, inertia {:.4}",
+                    init_s * 1e3,
+                    model.n_iter,
+                    t.elapsed().as_secs_f64() * 1e3,
+                    model.inertia
+                );
+                model
             })
             .collect();
         // Lowest inertia wins; ties go to the lowest restart index.
@@ -430,22 +441,111 @@ unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
         }
         let rest = n - o;
         if rest > 0 {
-            const LANE: [i32; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
-            let mask = _mm256_cmpgt_epi32(
-                _mm256_set1_epi32(rest as i32),
-                _mm256_loadu_si256(LANE.as_ptr().cast()),
-            );
+            let mask = tail_mask(rest);
             acc1 = _mm256_fmadd_ps(
                 _mm256_maskload_ps(pa.add(o), mask),
                 _mm256_maskload_ps(pb.add(o), mask),
                 acc1,
             );
         }
-        let acc = _mm256_add_ps(acc0, acc1);
-        let mut lanes = [0f32; 8];
-        _mm256_storeu_ps(lanes.as_mut_ptr(), acc);
-        ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
-            + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
+        sum_lanes(acc0, acc1)
+    }
+}
+
+/// A mask of the first `rest` (< 8) lanes, for loads that must not read past a row's end.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    const LANE: [i32; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
+    // SAFETY: LANE holds the 8 i32 that one unaligned 256-bit load reads.
+    unsafe {
+        _mm256_cmpgt_epi32(
+            _mm256_set1_epi32(rest as i32),
+            _mm256_loadu_si256(LANE.as_ptr().cast()),
+        )
+    }
+}
+
+/// The sum of the 16 lanes of two accumulators, in a fixed order.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn sum_lanes(acc0: std::arch::x86_64::__m256, acc1: std::arch::x86_64::__m256) -> f32 {
+    use std::arch::x86_64::*;
+    let mut lanes = [0f32; 8];
+    // SAFETY: `lanes` is 8 floats, what one unaligned 256-bit store writes.
+    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), _mm256_add_ps(acc0, acc1)) };
+    ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
+}
+
+/// `out[c] = dot(x, cands[c])` for every candidate, each equal bit for bit to [`dot`]'s result;
+/// with AVX2, four candidates at a time so `x` is loaded once for the four.
+fn dots(x: &[f32], cands: &[&[f32]], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports the features `dots_avx2` is compiled for.
+            unsafe { dots_avx2(x, cands, out) };
+            return;
+        }
+    }
+    for (o, c) in out.iter_mut().zip(cands) {
+        *o = dot_portable(x, c);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dots_avx2(x: &[f32], cands: &[&[f32]], out: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let mut groups = cands.chunks_exact(4);
+    let mut outs = out.chunks_exact_mut(4);
+    for (g, o) in (&mut groups).zip(&mut outs) {
+        let n = g.iter().fold(x.len(), |n, c| n.min(c.len()));
+        let px = x.as_ptr();
+        let pc = [g[0].as_ptr(), g[1].as_ptr(), g[2].as_ptr(), g[3].as_ptr()];
+        // SAFETY: as in `dot_avx2`, every load stays below `n`, the shortest of the five rows.
+        // The operations per candidate are `dot_avx2`'s, in the same order.
+        unsafe {
+            let mut acc0 = [_mm256_setzero_ps(); 4];
+            let mut acc1 = [_mm256_setzero_ps(); 4];
+            for ch in 0..n / 16 {
+                let off = ch * 16;
+                let (x0, x1) = (
+                    _mm256_loadu_ps(px.add(off)),
+                    _mm256_loadu_ps(px.add(off + 8)),
+                );
+                for c in 0..4 {
+                    acc0[c] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(pc[c].add(off)), acc0[c]);
+                    acc1[c] = _mm256_fmadd_ps(x1, _mm256_loadu_ps(pc[c].add(off + 8)), acc1[c]);
+                }
+            }
+            let mut off = n / 16 * 16;
+            if n - off >= 8 {
+                let x0 = _mm256_loadu_ps(px.add(off));
+                for c in 0..4 {
+                    acc0[c] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(pc[c].add(off)), acc0[c]);
+                }
+                off += 8;
+            }
+            let rest = n - off;
+            if rest > 0 {
+                let mask = tail_mask(rest);
+                let x0 = _mm256_maskload_ps(px.add(off), mask);
+                for c in 0..4 {
+                    acc1[c] =
+                        _mm256_fmadd_ps(x0, _mm256_maskload_ps(pc[c].add(off), mask), acc1[c]);
+                }
+            }
+            for c in 0..4 {
+                o[c] = sum_lanes(acc0[c], acc1[c]);
+            }
+        }
+    }
+    for (o, c) in outs.into_remainder().iter_mut().zip(groups.remainder()) {
+        // SAFETY: this function only runs where AVX2 and FMA exist.
+        *o = unsafe { dot_avx2(x, c) };
     }
 }
 
@@ -711,6 +811,7 @@ impl ElkanStep<'_> {
             d,
         } = *self;
         let mut ch = Vec::new();
+        let mut cand = vec![0u32; k];
         for t in 0..lab.len() {
             let i = first + t;
             let a0 = lab[t];
@@ -733,8 +834,18 @@ impl ElkanStep<'_> {
             if up[t] + SLACK <= bound {
                 continue;
             }
+            // The centroids the tightened bound cannot rule out, gathered without a branch per
+            // centroid (most rows have two or three); each is checked again against the best so
+            // far before its distance is computed.
+            let thr = up[t] + SLACK;
+            let mut m = 0;
+            for (j, (&l, &h)) in lrow.iter().zip(hrow).enumerate() {
+                cand[m] = j as u32;
+                m += usize::from(l.max(h) < thr);
+            }
             let mut a = a0;
-            for j in 0..k {
+            for &j in &cand[..m] {
+                let j = j as usize;
                 if j == a || up[t] + SLACK <= lrow[j].max(hcc[a * k + j]) {
                     continue;
                 }
@@ -870,7 +981,8 @@ fn init_centroids(
         }
         start = g.nrows();
     }
-    if start == k {
+    // With no dimensions every row is the origin: nothing to choose between.
+    if start == k || d == 0 {
         return c;
     }
     let mut closest: Vec<f32> = if start == 0 {
@@ -905,25 +1017,26 @@ fn init_centroids(
                 cum.partition_point(|&s| s <= u).min(n - 1)
             })
             .collect();
-        // Distances to the candidates (one matrix product per fixed chunk of rows) and each
-        // candidate's potential, summed in chunk order.
-        let cand = x.select(Axis(0), &cands);
-        let cand_t = cand.t();
+        // Distances to the candidates and each candidate's potential, over fixed chunks of rows
+        // summed in chunk order. Each row is read once for all candidates (its dot products with
+        // them while it is in L1), rather than by a matrix product that copies every chunk.
+        let xs = x.as_slice().expect("rows are in standard layout");
+        let cand_rows: Vec<&[f32]> = cands.iter().map(|&r| &xs[r * d..(r + 1) * d]).collect();
         let cand_n: Vec<f32> = cands.iter().map(|&r| norms[r]).collect();
-        let parts: Vec<(Vec<f32>, Vec<f64>)> = x
-            .axis_chunks_iter(Axis(0), ROW_CHUNK)
-            .into_par_iter()
+        let parts: Vec<(Vec<f32>, Vec<f64>)> = xs
+            .par_chunks(ROW_CHUNK * d)
             .zip(closest.par_chunks(ROW_CHUNK))
             .enumerate()
             .map(|(ci, (chunk, cl))| {
                 let t = cand_n.len();
-                let dots = chunk.dot(&cand_t); // rows × t
                 let mut dist = Vec::with_capacity(cl.len() * t);
                 let mut pot = vec![0f64; t];
-                for (o, (&cur, drow)) in cl.iter().zip(dots.rows()).enumerate() {
+                let mut dv = vec![0f32; t];
+                for (o, (&cur, xi)) in cl.iter().zip(chunk.chunks_exact(d)).enumerate() {
                     let ni = norms[ci * ROW_CHUNK + o];
-                    for (c, (&dv, &cn)) in drow.iter().zip(&cand_n).enumerate() {
-                        let dd = (ni - 2.0 * dv + cn).max(0.0);
+                    dots(xi, &cand_rows, &mut dv);
+                    for (c, (&dot, &cn)) in dv.iter().zip(&cand_n).enumerate() {
+                        let dd = (ni - 2.0 * dot + cn).max(0.0);
                         dist.push(dd);
                         pot[c] += cur.min(dd) as f64;
                     }
@@ -1073,6 +1186,26 @@ pub(crate) mod tests {
                 "n {n}: {fast} vs {exact}"
             );
             assert!((portable as f64 - exact).abs() < 1e-4, "n {n}: {portable}");
+        }
+    }
+
+    #[test]
+    fn dots_equal_dot_bit_for_bit() {
+        for n in [1, 7, 8, 15, 16, 17, 100, 101] {
+            let x: Vec<f32> = (0..n).map(|i| ((i * 7 % 11) as f32 - 5.0) / 3.0).collect();
+            let rows: Vec<Vec<f32>> = (0..6)
+                .map(|r| {
+                    (0..n)
+                        .map(|i| ((i * 5 + r) % 13) as f32 / 4.0 - 1.5)
+                        .collect()
+                })
+                .collect();
+            let cands: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+            let mut out = vec![0f32; cands.len()];
+            dots(&x, &cands, &mut out);
+            for (o, c) in out.iter().zip(&cands) {
+                assert_eq!(o.to_bits(), dot(&x, c).to_bits(), "n {n}");
+            }
         }
     }
 
