@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use crate::cluster;
 use crate::config::Config;
 use crate::error::Result;
@@ -304,9 +306,10 @@ fn article_infos(
     for (u, &t) in units.units.iter().zip(assignment) {
         counts[u.article][t] += 1;
     }
+    // In parallel: on a large corpus the stand-in titles alone take a while.
     corpus
         .articles
-        .iter()
+        .par_iter()
         .zip(counts)
         .map(|(a, c)| {
             let n: usize = c.iter().sum();

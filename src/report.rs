@@ -14,15 +14,124 @@ pub use model::*;
 
 use crate::error::{Error, Result};
 
-/// `run.json`: the whole report, pretty-printed.
+/// `run.json`: the whole report, laid out by [`Outline`].
 pub fn to_json(report: &RunReport) -> Result<String> {
-    serde_json::to_string_pretty(report).map_err(|e| Error::Internal(format!("run.json: {e}")))
+    let mut out = Vec::new();
+    write_json(report, &mut out)?;
+    String::from_utf8(out).map_err(|e| Error::Internal(format!("run.json: {e}")))
 }
 
-/// Streams `run.json` (pretty-printed, as [`to_json`]) into `w`, without building the text in
-/// memory first: on a large corpus the unit texts alone are the size of the corpus.
+/// Streams `run.json` (laid out as [`to_json`]) into `w`, without building the text in memory
+/// first: on a large corpus the unit texts alone are the size of the corpus.
 pub fn write_json<W: std::io::Write>(report: &RunReport, w: W) -> Result<()> {
-    serde_json::to_writer_pretty(w, report).map_err(|e| Error::Internal(format!("run.json: {e}")))
+    use serde::Serialize;
+    let mut ser = serde_json::Serializer::with_formatter(w, Outline::default());
+    report
+        .serialize(&mut ser)
+        .map_err(|e| Error::Internal(format!("run.json: {e}")))
+}
+
+/// A JSON layout with one line per top-level key and per element of a top-level list (a unit, an
+/// article, a theme), each such element compact on its line: as easy to read and grep as
+/// pretty-printing, and about half its size on a large corpus (the 18,769-document 20 Newsgroups
+/// run.json: 8.5 MB, against 15.7 MB pretty-printed with one line per number).
+#[derive(Debug, Default)]
+pub struct Outline {
+    depth: usize,
+    has_value: bool,
+}
+
+/// Containers nested up to this depth put each member on its own line.
+const OUTLINE_DEPTH: usize = 2;
+
+impl Outline {
+    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W, depth: usize) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, b: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, b: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.depth < OUTLINE_DEPTH && self.has_value {
+            self.line(w, self.depth)?;
+        }
+        w.write_all(b)
+    }
+
+    fn member<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.depth <= OUTLINE_DEPTH {
+            self.line(w, self.depth)?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Outline {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.member(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.member(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(if self.depth <= OUTLINE_DEPTH {
+            b": "
+        } else {
+            b":"
+        })
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Reads a `run.json` back (for `themata chart` and `themata eval`).

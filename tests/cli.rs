@@ -149,6 +149,22 @@ fn seeds_run_writes_the_three_files_and_names_the_configured_themes() {
     }
     let r = check_run_invariants(&dir, &[], &[]);
     assert_eq!(r["corpus"]["articles"], 5);
+    // run.json: one line per top-level key and per unit, article and theme.
+    let text = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    let units = r["units"].as_array().unwrap();
+    let unit_lines = text
+        .lines()
+        .filter(|l| l.starts_with("    {\"id\":"))
+        .count();
+    let articles = r["articles"].as_array().unwrap().len();
+    let themes = r["themes"].as_array().unwrap().len();
+    assert_eq!(unit_lines, units.len() + articles + themes, "{text}");
+    for key in ["units", "articles", "themes", "scores", "timings"] {
+        assert!(
+            text.contains(&format!("\n  \"{key}\": ")),
+            "{key} not on its own line"
+        );
+    }
     let labels: Vec<&str> = r["themes"]
         .as_array()
         .unwrap()
