@@ -157,8 +157,8 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     // The embedding is X W (scikit-learn's `transform`), not Q Vₗ S: the two agree up to the
     // range-finder error, and this way `project` maps the training rows exactly onto it.
     let raw = spmm(x, w.view()); // n × d, ≈ U S
-    let components = w.t().as_standard_layout().into_owned(); // d × m
-    let explained_variance_ratio = variance_ratio(x, &raw);
+    let components = transpose(&w); // d × m
+    let explained_variance_ratio = variance_ratio(&xt, &raw);
     let mut embedding = raw;
     normalize_rows(&mut embedding);
     Ok(Lsa {
@@ -437,9 +437,26 @@ fn cholesky_qr_step(y: Array2<f32>) -> Result<Array2<f32>> {
 /// largest-magnitude entry of each is positive (the first such entry on ties, as `argmax`).
 fn flip_signs(w: &mut Array2<f32>) {
     let d = w.ncols();
+    // The first entry of largest magnitude per column: within fixed row chunks in parallel, then
+    // over the chunks in order (a later chunk wins only when strictly larger).
+    let firsts: Vec<Vec<f32>> = w
+        .axis_chunks_iter(Axis(0), ROW_CHUNK)
+        .into_par_iter()
+        .map(|chunk| {
+            let mut best = vec![0.0f32; d];
+            for row in chunk.rows() {
+                for (b, &v) in best.iter_mut().zip(row) {
+                    if v.abs() > b.abs() {
+                        *b = v;
+                    }
+                }
+            }
+            best
+        })
+        .collect();
     let mut best = vec![0.0f32; d];
-    for row in w.rows() {
-        for (b, &v) in best.iter_mut().zip(row) {
+    for f in &firsts {
+        for (b, &v) in best.iter_mut().zip(f) {
             if v.abs() > b.abs() {
                 *b = v;
             }
@@ -450,29 +467,71 @@ fn flip_signs(w: &mut Array2<f32>) {
         .map(|&b| if b < 0.0 { -1.0 } else { 1.0 })
         .collect();
     if sign.iter().any(|&v| v < 0.0) {
-        for mut row in w.rows_mut() {
-            for (v, &sg) in row.iter_mut().zip(&sign) {
-                *v *= sg;
-            }
+        w.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .for_each(|mut row| {
+                for (v, &sg) in row.iter_mut().zip(&sign) {
+                    *v *= sg;
+                }
+            });
+    }
+}
+
+/// The transpose of a tall `a` in standard layout, in parallel over blocks of its rows (each
+/// block is read once while it is in cache and written as runs of every output row).
+fn transpose(a: &Array2<f32>) -> Array2<f32> {
+    const BLOCK: usize = 512;
+    let (m, d) = a.dim();
+    let mut out = Array2::<f32>::zeros((d, m));
+    if m == 0 || d == 0 {
+        return out;
+    }
+    let a = a.as_standard_layout();
+    let src = a.as_slice().expect("standard layout is contiguous");
+    // Each block of output columns is written by one task: split every output row the same way.
+    let mut pieces: Vec<Vec<&mut [f32]>> = (0..m.div_ceil(BLOCK)).map(|_| Vec::new()).collect();
+    for row in out
+        .as_slice_mut()
+        .expect("fresh array is contiguous")
+        .chunks_mut(m)
+    {
+        for (b, piece) in row.chunks_mut(BLOCK).enumerate() {
+            pieces[b].push(piece);
         }
     }
+    pieces
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(b, mut rows)| {
+            let first = b * BLOCK;
+            for (r, dst) in rows.iter_mut().enumerate() {
+                for (j, v) in dst.iter_mut().enumerate() {
+                    *v = src[(first + j) * d + r];
+                }
+            }
+        });
+    out
 }
 
 /// Variance of each embedding column over the total column variance of `x` (scikit-learn's
 /// `explained_variance_ratio_`).
-fn variance_ratio(x: &Csr, raw: &Array2<f32>) -> Vec<f32> {
-    let n = x.rows() as f64;
-    let mut sum = vec![0f64; x.cols()];
-    let mut sq = vec![0f64; x.cols()];
-    for (&c, &v) in x.indices().iter().zip(x.data()) {
-        sum[c as usize] += v as f64;
-        sq[c as usize] += (v as f64) * (v as f64);
-    }
-    let total: f64 = sum
-        .iter()
-        .zip(&sq)
-        .map(|(s, q)| q / n - (s / n) * (s / n))
-        .sum();
+///
+/// `xt` is the transpose of the fitted matrix: each of its rows is one column, so the column
+/// variances are computed in parallel and summed in column order.
+fn variance_ratio(xt: &Csr, raw: &Array2<f32>) -> Vec<f32> {
+    let n = xt.cols() as f64;
+    let per_column: Vec<f64> = (0..xt.rows())
+        .into_par_iter()
+        .map(|c| {
+            let (_, vals) = xt.row(c);
+            let (s, q) = vals.iter().fold((0f64, 0f64), |(s, q), &v| {
+                let v = v as f64;
+                (s + v, q + v * v)
+            });
+            q / n - (s / n) * (s / n)
+        })
+        .collect();
+    let total: f64 = per_column.iter().sum();
     // Column means and variances of the embedding in one row-major pass (f64).
     let d = raw.ncols();
     let mut mean = vec![0f64; d];
