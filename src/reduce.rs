@@ -320,33 +320,87 @@ pub(crate) fn normalize_rows(a: &mut Array2<f32>) {
 }
 
 /// `a · b` for a tall `a`, computed over fixed row chunks in parallel (each output row depends
-/// only on its own input row, so the result is the same for any thread count).
+/// only on its own input row, so the result is the same for any thread count). Each chunk is one
+/// faer product (one thread each): 1.3–1.5× faster than ndarray's `matrixmultiply` here (LSA on
+/// 20 Newsgroups: 18,846 × 110 by 110 × 110, 4.5 → 3.0 ms; 55,000 × 110 by 110 × 100, 12.0 → 9.5 ms).
 pub(crate) fn matmul_rows(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
     let (n, k) = (a.nrows(), b.ncols());
+    let a = a.as_standard_layout();
+    let b = b.as_standard_layout();
+    let bm = faer::MatRef::from_row_major_slice(
+        b.as_slice().expect("standard layout is contiguous"),
+        b.nrows(),
+        k,
+    );
     let mut out = zeros_huge(n, k);
     out.axis_chunks_iter_mut(Axis(0), ROW_CHUNK)
         .into_par_iter()
         .zip(a.axis_chunks_iter(Axis(0), ROW_CHUNK).into_par_iter())
         .for_each(|(mut o, a_chunk)| {
-            ndarray::linalg::general_mat_mul(1.0, &a_chunk, &b, 0.0, &mut o);
+            let rows = o.nrows();
+            let am = faer::MatRef::from_row_major_slice(
+                a_chunk
+                    .to_slice()
+                    .expect("rows of a standard layout are contiguous"),
+                rows,
+                a_chunk.ncols(),
+            );
+            let om = faer::MatMut::from_row_major_slice_mut(
+                o.as_slice_mut()
+                    .expect("rows of a fresh array are contiguous"),
+                rows,
+                k,
+            );
+            faer::linalg::matmul::matmul(om, faer::Accum::Replace, am, bm, 1.0, faer::Par::Seq);
         });
     out
 }
 
-/// `aᵀ a` in f64, summed over fixed row chunks in chunk order.
+/// `aᵀ a` in f64, summed over fixed row chunks in chunk order. Each chunk's product fills only
+/// the lower triangle (faer, one thread each; the upper is mirrored at the end): 1.6–1.7× faster
+/// than the full product by `matrixmultiply` (18,846 × 110: 7.9 → 5.0 ms; 55,000 × 110: 21.5 →
+/// 12.6 ms).
 fn gram(a: ArrayView2<'_, f32>) -> Array2<f64> {
+    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
     let l = a.ncols();
     let parts: Vec<Array2<f64>> = a
         .axis_chunks_iter(Axis(0), ROW_CHUNK)
         .into_par_iter()
         .map(|c| {
             let c64 = c.mapv(|v| v as f64);
-            c64.t().dot(&c64)
+            let cm = faer::MatRef::from_row_major_slice(
+                c64.as_slice().expect("a fresh array is contiguous"),
+                c64.nrows(),
+                l,
+            );
+            let mut g = Array2::<f64>::zeros((l, l));
+            let gm = faer::MatMut::from_row_major_slice_mut(
+                g.as_slice_mut().expect("a fresh array is contiguous"),
+                l,
+                l,
+            );
+            matmul(
+                gm,
+                BlockStructure::TriangularLower,
+                faer::Accum::Replace,
+                cm.transpose(),
+                BlockStructure::Rectangular,
+                cm,
+                BlockStructure::Rectangular,
+                1.0,
+                faer::Par::Seq,
+            );
+            g
         })
         .collect();
     let mut g = Array2::<f64>::zeros((l, l));
     for p in parts {
         g += &p;
+    }
+    for i in 0..l {
+        for j in i + 1..l {
+            g[(i, j)] = g[(j, i)];
+        }
     }
     g
 }
