@@ -117,10 +117,9 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     }
     let d = params.dims.min(n.min(m).saturating_sub(1)).max(1);
     let l = (d + params.oversample).min(n.min(m)).max(d);
-    let xt = x.transpose();
-
-    // Range finder: Q spans (approximately) the top-l left singular space of X.
-    let mut q = gaussian(m, l, seed);
+    // Range finder: Q spans (approximately) the top-l left singular space of X. The transpose
+    // (serial) is built while the test matrix is drawn.
+    let (xt, mut q) = rayon::join(|| x.transpose(), || gaussian(m, l, seed));
     // Each power iteration re-orthonormalises on the short side (n × l) only: Xᵀ Y for an
     // orthonormal Y has the conditioning of X's top singular values, which the next step's
     // Cholesky-QR (Gram matrix in f64) absorbs. (scikit-learn normalises nothing at all for up
