@@ -343,7 +343,7 @@ fn fit_vocab(
     chunks: Vec<count::ChunkCounts>,
     params: &TfidfParams,
 ) -> Result<Tfidf> {
-    let merged = count::merge(&chunks, params.ngram_range.1);
+    let merged = count::merge(&chunks, params.ngram_range);
     if merged.df.is_empty() {
         return Err(Error::Usage(
             "empty vocabulary: the documents hold no terms (perhaps only stop words)".into(),

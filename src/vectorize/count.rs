@@ -485,9 +485,42 @@ impl Merged<'_> {
 }
 
 /// Merges the chunks' words, then their features (as global word-id keys), summing document and
-/// total counts.
-pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>], max_n: usize) -> Merged<'c> {
+/// total counts. With words only (`ngram_range` (1, 1)) a feature is its word: the words are
+/// merged with their features' counts and the second merge is skipped (the same vocabulary and
+/// counts; the merge took half as long on 20 Newsgroups).
+pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>], ngram_range: (usize, usize)) -> Merged<'c> {
     let word_sizes: Vec<usize> = chunks.iter().map(|c| c.words.len()).collect();
+    if ngram_range == (1, 1) {
+        // Every word of a chunk formed its own unigram feature (stop words are not words).
+        let words = sharded_merge(
+            &word_sizes,
+            |c, w| chunks[c].word(w),
+            |c, w| {
+                let st = &chunks[c].stats[chunks[c].features.uni[w as usize] as usize];
+                (st.df, st.tf)
+            },
+        );
+        let remap = chunks
+            .par_iter()
+            .zip(&words.remap)
+            .map(|(chunk, wmap)| {
+                (0..chunk.features.len() as u32)
+                    .map(|f| wmap[chunk.features.key(f)[0] as usize])
+                    .collect()
+            })
+            .collect();
+        let keys = (0..words.keys.len() as u32)
+            .map(|g| short_key(&[g]))
+            .collect();
+        return Merged {
+            words: words.keys,
+            keys: Keys::Short(keys),
+            df: words.df,
+            tf: words.tf,
+            remap,
+        };
+    }
+    let max_n = ngram_range.1;
     let words = sharded_merge(&word_sizes, |c, w| chunks[c].word(w), |_, _| (0, 0));
     let wmap = &words.remap;
     let sizes: Vec<usize> = chunks.iter().map(|c| c.features.len()).collect();
