@@ -8,6 +8,7 @@
 //! match best; clusters matching none are labelled from their top terms.
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -347,8 +348,8 @@ pub const PROJECTION: &str = "units on the two principal axes of the theme centr
 /// files, tables, spam) cannot name a theme of thousands.
 ///
 /// The counts come from the TF-IDF matrix itself ([`Tfidf::for_each_count`]), so the units are
-/// not tokenised a second time; units are summed in order, so the result does not depend on the
-/// thread count.
+/// not tokenised a second time; each theme sums its own units in order (themes in parallel), so
+/// the result does not depend on the thread count.
 fn class_tfidf(
     assignment: &[usize],
     k: usize,
@@ -361,10 +362,20 @@ fn class_tfidf(
     }
     let v = tfidf.vocab.len();
     let sublinear = vec_params.sublinear_tf;
-    let mut counts = vec![vec![0f64; v]; k];
-    tfidf.for_each_count(0..assignment.len(), vec_params, |r, c, n| {
-        counts[assignment[r]][c as usize] += if sublinear { 1.0 + n.ln() } else { n };
-    });
+    let mut members = vec![Vec::new(); k];
+    for (r, &t) in assignment.iter().enumerate() {
+        members[t].push(r);
+    }
+    let counts: Vec<Vec<f64>> = members
+        .into_par_iter()
+        .map(|rows| {
+            let mut c = vec![0f64; v];
+            tfidf.for_each_count(rows, vec_params, |_, col, n| {
+                c[col as usize] += if sublinear { 1.0 + n.ln() } else { n };
+            });
+            c
+        })
+        .collect();
     let totals: Vec<f64> = counts.iter().map(|c| c.iter().sum()).collect();
     let avg = totals.iter().sum::<f64>() / k.max(1) as f64;
     let mut freq = vec![0f64; v];

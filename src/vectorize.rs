@@ -602,14 +602,14 @@ impl Tfidf {
         Ok(concat_blocks(blocks, n_cols).0)
     }
 
-    /// Calls `f(row, column, count)` for every stored entry of rows `rows`, in row and column
-    /// order, with the count of the term in that row as the vectorizer saw it (1 with `binary`),
-    /// recovered from the stored value, the row's scale and the idf. Counts are whole numbers, so
-    /// rounding removes the f32 error exactly for any count below a million. `params` must be the
-    /// ones used to fit; not meaningful in hashing mode (signed sums).
+    /// Calls `f(row, column, count)` for every stored entry of `rows`, in the order given and in
+    /// column order within a row, with the count of the term in that row as the vectorizer saw it
+    /// (1 with `binary`), recovered from the stored value, the row's scale and the idf. Counts are
+    /// whole numbers, so rounding removes the f32 error exactly for any count below a million.
+    /// `params` must be the ones used to fit; not meaningful in hashing mode (signed sums).
     pub fn for_each_count(
         &self,
-        rows: std::ops::Range<usize>,
+        rows: impl IntoIterator<Item = usize>,
         params: &TfidfParams,
         mut f: impl FnMut(usize, u32, f64),
     ) {
