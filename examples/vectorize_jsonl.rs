@@ -14,6 +14,10 @@ use std::time::Instant;
 
 use themata::vectorize::{StopWords, TfidfParams, fit_transform};
 
+/// The allocator the `themata` binary uses, so the timings are the shipped vectorizer's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut positional = Vec::new();
