@@ -217,7 +217,7 @@ fn spmm_block<const FMA: bool>(x: &Csr, bs: &[f32], l: usize, first: usize, bloc
         let (cols, vals) = (&all_cols[a..b], &x.data()[a..b]);
         for (p, (&c, &v)) in cols.iter().zip(vals).enumerate() {
             // The rows these products gather are scattered over tens of megabytes: ask for the
-            // one PREFETCH entries ahead while this one is summed.
+            // row of the non-zero PREFETCH entries ahead while this one is summed.
             let ahead = a + p + PREFETCH;
             if ahead < end {
                 prefetch_row(bs, all_cols[ahead] as usize * l, l);
@@ -245,6 +245,8 @@ fn prefetch_row(bs: &[f32], start: usize, len: usize) {
             unsafe { _mm_prefetch::<_MM_HINT_T0>(row.as_ptr().add(line).cast()) };
         }
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (bs, start, len);
 }
 
 /// [`spmm_block`] compiled for AVX2/FMA (the whole loop nest, so the inner loop is inlined and

@@ -215,7 +215,6 @@ pub struct Themes {
 
 /// Describes the clusters: renumbers them largest first, finds their top terms by class-based
 /// TF-IDF, their representative units, and labels them.
-#[allow(clippy::too_many_arguments)]
 pub fn describe(
     labels: &[usize],
     embedding: ArrayView2<'_, f32>,
