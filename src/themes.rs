@@ -348,7 +348,9 @@ pub const PROJECTION: &str = "units on the two principal axes of the theme centr
 ///
 /// The counts come from the TF-IDF matrix itself ([`Tfidf::for_each_count`]), so the units are
 /// not tokenised a second time; each theme sums its own units in order (themes in parallel), so
-/// the result does not depend on the thread count.
+/// the result does not depend on the thread count. With the vectorizer's `binary`, a term counts
+/// once per unit here too (the matrix keeps no more), so themes are named by how many of their
+/// units hold a term.
 fn class_tfidf(
     assignment: &[usize],
     k: usize,

@@ -605,7 +605,8 @@ impl Tfidf {
     /// Calls `f(row, column, count)` for every stored entry of `rows`, in the order given and in
     /// column order within a row, with the count of the term in that row as the vectorizer saw it
     /// (1 with `binary`), recovered from the stored value, the row's scale and the idf. Counts are
-    /// whole numbers, so rounding removes the f32 error exactly for any count below a million.
+    /// whole numbers, so rounding removes the f32 error exactly for any count below a million
+    /// (below about 100,000 with `sublinear_tf`, where the count comes back through `exp`).
     /// `params` must be the ones used to fit; not meaningful in hashing mode (signed sums).
     pub fn for_each_count(
         &self,
@@ -613,6 +614,15 @@ impl Tfidf {
         params: &TfidfParams,
         mut f: impl FnMut(usize, u32, f64),
     ) {
+        debug_assert_eq!(
+            self.row_scale.len(),
+            self.matrix.rows(),
+            "one scale per row"
+        );
+        debug_assert!(
+            params.hashing.is_none(),
+            "hashed columns have no counts to recover"
+        );
         let idf = idf_values(&self.df, self.matrix.rows(), params);
         for r in rows {
             let (cols, vals) = self.matrix.row(r);
