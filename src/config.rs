@@ -28,6 +28,11 @@ pub struct Config {
     pub seed: u64,
     /// Worker threads (0 = one per core). Results do not depend on it.
     pub threads: usize,
+    /// Let the kernel back the process's memory with transparent huge pages (Linux). Off by
+    /// default: on virtual machines whose balloon driver hands freed memory back to the host,
+    /// every fresh 2 MiB page costs a host fault, which outweighs the TLB savings (BENCHMARKS.md,
+    /// "Transparent huge pages"). Results do not depend on it.
+    pub huge_pages: bool,
     /// How inputs are read.
     pub ingest: IngestParams,
     /// Boilerplate removal rules.
@@ -51,6 +56,7 @@ impl Default for Config {
         Config {
             seed: 42,
             threads: 0,
+            huge_pages: false,
             ingest: IngestParams::default(),
             clean: CleanParams::default(),
             units: UnitParams::default(),

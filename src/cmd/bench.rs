@@ -5,7 +5,7 @@
 use clap::Args;
 
 use super::run::{RunArgs, chart_formats, write_outputs};
-use super::with_threads;
+use super::with_runtime;
 use crate::bench::{self, BenchParams, BenchReport, Fields, PeakMemory, Sample};
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Source, analyse};
@@ -59,7 +59,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         label: config.ingest.label_field.clone(),
     };
 
-    let report = with_threads(config.threads, || {
+    let report = with_runtime(&config, || {
         // Synthetic corpora are written first, from the raw (uncleaned) articles, which are then
         // dropped so they do not weigh on the memory figures.
         let mut sources = Vec::new();

@@ -109,6 +109,47 @@ impl InputArgs {
     }
 }
 
+/// Runs `f` under the configuration's process settings: the transparent-huge-page policy
+/// ([`set_huge_pages`]) and a rayon pool of `config.threads` workers (0 = one per core).
+pub fn with_runtime<T: Send>(config: &Config, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    set_huge_pages(config.huge_pages);
+    with_threads(config.threads, f)
+}
+
+/// Allows (`true`) or forbids (`false`) transparent huge pages for this process and its future
+/// allocations (`prctl(PR_SET_THP_DISABLE)`; Linux only, a no-op elsewhere or if the kernel
+/// refuses). Forbidding them does not change any result, only how memory is faulted in: on a
+/// virtual machine with free page reporting a fresh huge page costs a host fault (measured here
+/// at ≈ 2.5 ms per MiB against ≈ 0.5 ms for 4 KiB pages).
+pub fn set_huge_pages(allow: bool) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_SET_THP_DISABLE takes one integer flag and touches no memory of ours.
+        unsafe {
+            libc::prctl(
+                libc::PR_SET_THP_DISABLE,
+                libc::c_ulong::from(!allow),
+                0,
+                0,
+                0,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = allow;
+}
+
+/// Whether transparent huge pages are allowed for this process (always `true` off Linux).
+pub fn huge_pages_allowed() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_GET_THP_DISABLE reads one flag of the calling process.
+        unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    true
+}
+
 /// Runs `f` on a rayon pool of `threads` workers (0 = one per core).
 pub fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -208,4 +249,20 @@ pub fn commit_guarded(dir: crate::rundir::RunDir) -> Result<PathBuf> {
     let path = dir.commit()?;
     *g = None;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_huge_page_setting_reaches_the_kernel() {
+        set_huge_pages(false);
+        assert!(!huge_pages_allowed());
+        set_huge_pages(true);
+        assert!(huge_pages_allowed());
+        set_huge_pages(false);
+        assert!(!huge_pages_allowed());
+    }
 }

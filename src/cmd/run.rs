@@ -6,7 +6,7 @@ use std::time::Instant;
 use clap::Args;
 
 use super::vectorize::VectorizeArgs;
-use super::{Bars, InputArgs, with_threads};
+use super::{Bars, InputArgs, with_runtime};
 use crate::chart::{self, ChartFormat};
 use crate::cluster::{KChoice, Method};
 use crate::config::Config;
@@ -218,14 +218,14 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     super::fault::inject_panic_for_tests();
     let bars = Bars::new(quiet);
     let progress: &dyn Progress = &bars;
-    let mut report = with_threads(config.threads, || {
+    let mut report = with_runtime(&config, || {
         analyse(&args.input.source(), &config, &name, progress)
     })?;
     for w in &report.warnings {
         log::warn!("{w}");
     }
     let formats = chart_formats(&config.output.charts);
-    with_threads(config.threads, || {
+    with_runtime(&config, || {
         write_outputs(&mut report, &dir, &formats, progress)
     })?;
     let path = super::commit_guarded(dir)?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{InputArgs, with_threads};
+use super::{InputArgs, with_runtime};
 use crate::error::{Error, Result};
 use crate::units;
 use crate::vectorize::{self, TfidfParams};
@@ -132,7 +132,7 @@ pub struct VectorizeCmdArgs {
 pub fn run(args: &VectorizeCmdArgs) -> Result<()> {
     let mut config = args.input.config()?;
     args.vectorize.apply(&mut config.vectorize)?;
-    let (tfidf, n_units) = with_threads(config.threads, || {
+    let (tfidf, n_units) = with_runtime(&config, || {
         let corpus = crate::pipeline::ingest(&args.input.source(), &config)?;
         let units = units::split(&corpus, &config.units)?;
         let texts = units.texts(&corpus);
