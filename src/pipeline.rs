@@ -116,6 +116,16 @@ pub fn analyse(
     let lsa = st.time("reduce", || {
         reduce::lsa(&tfidf.matrix, &reduce_params, config.seed)
     })?;
+    log::info!(
+        "LSA: {} dimensions explain {:.4} % of the TF-IDF variance",
+        lsa.dims(),
+        100.0
+            * lsa
+                .explained_variance_ratio
+                .iter()
+                .map(|&v| v as f64)
+                .sum::<f64>()
+    );
     let cluster_params = small_corpus_k_range(&config.cluster, units.len());
 
     let use_named = config.themes.guide && !config.themes.named.is_empty();
