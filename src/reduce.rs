@@ -119,17 +119,18 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     let l = (d + params.oversample).min(n.min(m)).max(d);
     // Range finder: Q spans (approximately) the top-l left singular space of X. The transpose
     // (serial) is built while the test matrix is drawn.
-    let (xt, mut q) = rayon::join(|| x.transpose(), || gaussian(m, l, seed));
+    let (xt, omega) = rayon::join(|| x.transpose(), || gaussian(m, l, seed));
+    let mut q = Operand::new(omega);
     // Each power iteration re-orthonormalises on the short side (n × l) only: Xᵀ Y for an
     // orthonormal Y has the conditioning of X's top singular values, which the next step's
     // Cholesky-QR (Gram matrix in f64) absorbs. (scikit-learn normalises nothing at all for up
     // to two iterations.) This skips the m × l Gram matrix, the dearest step, twice.
     for _ in 0..params.power_iters {
-        let y = spmm_halved(x, &q);
+        let y = q.left_product(x);
         let y = orthonormalize(y, false)?;
-        q = spmm(&xt, y.view());
+        q = Operand::product(&xt, &y);
     }
-    let y = spmm_halved(x, &q);
+    let y = q.left_product(x);
     let q = orthonormalize(y, true)?; // n × l, orthonormal columns
 
     // Bᵀ = Xᵀ Q (m × l). Its thin SVD Bᵀ = W S Vᵀ comes from the small l × l eigenproblem of
@@ -185,25 +186,27 @@ pub(crate) fn spmm(x: &Csr, b: ArrayView2<'_, f32>) -> Array2<f32> {
     if l == 0 {
         return out;
     }
-    const ROWS: usize = 64;
     #[cfg(target_arch = "x86_64")]
     let fast = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
     out.as_slice_mut()
         .expect("fresh array is contiguous")
-        .par_chunks_mut(ROWS * l)
+        .par_chunks_mut(SPMM_ROWS * l)
         .enumerate()
         .for_each(|(ci, block)| {
             block.fill(0.0);
             #[cfg(target_arch = "x86_64")]
             if fast {
                 // SAFETY: the CPU supports the features `spmm_block_avx2` is compiled for.
-                unsafe { spmm_block_avx2(x, bs, l, ci * ROWS, block) };
+                unsafe { spmm_block_avx2(x, bs, l, ci * SPMM_ROWS, block) };
                 return;
             }
-            spmm_block::<false>(x, bs, l, ci * ROWS, block);
+            spmm_block::<false>(x, bs, l, ci * SPMM_ROWS, block);
         });
     out
 }
+
+/// Output rows per parallel task in the sparse × dense products.
+const SPMM_ROWS: usize = 64;
 
 /// Rows `first..` of `x · b` into `block` (zeroed, whole rows of width `l`); `FMA` fuses the
 /// multiply-adds (only where the CPU has FMA: in software it is a slow library call).
@@ -257,50 +260,116 @@ unsafe fn spmm_block_avx2(x: &Csr, bs: &[f32], l: usize, first: usize, block: &m
     spmm_block::<true>(x, bs, l, first, block)
 }
 
-/// `x · b` with `b` first rounded to IEEE half precision, on CPUs with F16C, AVX2 and FMA (plain
-/// [`spmm`] elsewhere). For the range finder's vocabulary-side operands only: these products
-/// gather one row of `b` per non-zero from tens of megabytes, and half-width rows halve that
-/// traffic. The rounding (relative 2⁻¹¹) perturbs the sampled subspace far less than the range
-/// finder's own approximation error, and the final products are in full precision (20
-/// Newsgroups: the 100 dimensions explain 9.2831 % of the variance either way, seeds 0–5 agree
-/// to four decimals; the reduce stage takes 15 % less time).
-/// Magnitudes stay far inside half precision's range: entries of `Xᵀ Y` for an orthonormal `Y`
-/// are bounded by the column norms of `X`, at most √rows for unit-norm TF-IDF rows.
-fn spmm_halved(x: &Csr, b: &Array2<f32>) -> Array2<f32> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2")
-            && std::is_x86_feature_detected!("fma")
-            && std::is_x86_feature_detected!("f16c")
-            && b.ncols() > 0
+/// The range finder's vocabulary-side operand (m × l) between two products: rounded to IEEE half
+/// precision where the CPU converts in hardware (F16C, with AVX2 and FMA), in f32 elsewhere.
+///
+/// The products `X · Q` gather one row of `Q` per non-zero from tens of megabytes; half-width
+/// rows halve that traffic, and `Xᵀ Y` writes its result straight in half precision. The
+/// rounding (relative 2⁻¹¹) perturbs the sampled subspace far less than the range finder's own
+/// approximation error, and the final products are in full precision (20 Newsgroups: the 100
+/// dimensions explain 9.2831 % of the variance either way, seeds 0–5 agree to four decimals;
+/// the reduce stage takes 15 % less time). Magnitudes stay far inside half precision's range:
+/// the test matrix is N(0, 1), and entries of `Xᵀ Y` for an orthonormal `Y` are bounded by the
+/// column norms of `X`, at most √rows for unit-norm TF-IDF rows.
+enum Operand {
+    Full(Array2<f32>),
+    /// Rows of stride `lp` (`l` rounded up to a multiple of 8, zero-padded).
+    Half {
+        data: Vec<u16>,
+        l: usize,
+        lp: usize,
+    },
+}
+
+impl Operand {
+    /// Whether this CPU takes the half-precision path.
+    fn halves() -> bool {
+        #[cfg(target_arch = "x86_64")]
         {
-            assert_eq!(b.nrows(), x.cols(), "inner dimensions");
-            let l = b.ncols();
+            std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("fma")
+                && std::is_x86_feature_detected!("f16c")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// `a`, rounded to half precision where the CPU takes that path.
+    fn new(a: Array2<f32>) -> Operand {
+        #[cfg(target_arch = "x86_64")]
+        if Self::halves() && a.ncols() > 0 {
+            let l = a.ncols();
             let lp = l.div_ceil(8) * 8;
-            let bs = b.as_standard_layout();
-            let bs = bs.as_slice().expect("standard layout is contiguous");
-            let mut bh = vec![0u16; b.nrows() * lp];
-            bh.par_chunks_mut(lp)
-                .zip(bs.par_chunks(l))
+            let a = a.as_standard_layout();
+            let src = a.as_slice().expect("standard layout is contiguous");
+            let mut data = vec![0u16; a.nrows() * lp];
+            data.par_chunks_mut(lp)
+                .zip(src.par_chunks(l))
                 .for_each(|(dst, src)| {
-                    // SAFETY: the CPU has F16C (checked above).
+                    // SAFETY: the CPU has F16C (`halves`).
                     unsafe { to_half(src, dst) }
                 });
-            let mut out = zeros_huge(x.rows(), l);
-            const ROWS: usize = 64;
-            out.as_slice_mut()
-                .expect("fresh array is contiguous")
-                .par_chunks_mut(ROWS * l)
+            return Operand::Half { data, l, lp };
+        }
+        Operand::Full(a)
+    }
+
+    /// `xt · y`, written straight in half precision where the CPU takes that path (each block of
+    /// rows is summed in f32 exactly as [`spmm`] sums it, then rounded).
+    fn product(xt: &Csr, y: &Array2<f32>) -> Operand {
+        #[cfg(target_arch = "x86_64")]
+        if Self::halves() && y.ncols() > 0 {
+            assert_eq!(y.nrows(), xt.cols(), "inner dimensions");
+            let l = y.ncols();
+            let lp = l.div_ceil(8) * 8;
+            let y = y.as_standard_layout();
+            let ys = y.as_slice().expect("standard layout is contiguous");
+            let mut data = vec![0u16; xt.rows() * lp];
+            data.par_chunks_mut(SPMM_ROWS * lp)
                 .enumerate()
-                .for_each(|(ci, block)| {
-                    block.fill(0.0);
-                    // SAFETY: the CPU has AVX2, FMA and F16C (checked above).
-                    unsafe { spmm_half_block(x, &bh, l, lp, ci * ROWS, block) };
-                });
-            return out;
+                .for_each_init(
+                    || vec![0f32; SPMM_ROWS * l],
+                    |scratch, (ci, out)| {
+                        let block = &mut scratch[..out.len() / lp * l];
+                        block.fill(0.0);
+                        // SAFETY: the CPU has AVX2, FMA and F16C (`halves`).
+                        unsafe {
+                            spmm_block_avx2(xt, ys, l, ci * SPMM_ROWS, block);
+                            for (src, dst) in block.chunks(l).zip(out.chunks_mut(lp)) {
+                                to_half(src, dst);
+                            }
+                        }
+                    },
+                );
+            return Operand::Half { data, l, lp };
+        }
+        Operand::Full(spmm(xt, y.view()))
+    }
+
+    /// `x · self`.
+    fn left_product(&self, x: &Csr) -> Array2<f32> {
+        match self {
+            Operand::Full(a) => spmm(x, a.view()),
+            #[cfg(target_arch = "x86_64")]
+            Operand::Half { data, l, lp } => {
+                let (l, lp) = (*l, *lp);
+                assert_eq!(data.len(), x.cols() * lp, "inner dimensions");
+                let mut out = zeros_huge(x.rows(), l);
+                out.as_slice_mut()
+                    .expect("fresh array is contiguous")
+                    .par_chunks_mut(SPMM_ROWS * l)
+                    .enumerate()
+                    .for_each(|(ci, block)| {
+                        block.fill(0.0);
+                        // SAFETY: `Half` exists only where the CPU has AVX2, FMA and F16C.
+                        unsafe { spmm_half_block(x, data, l, lp, ci * SPMM_ROWS, block) };
+                    });
+                out
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Operand::Half { .. } => unreachable!("half precision is only taken on x86-64"),
         }
     }
-    spmm(x, b.view())
 }
 
 /// `src` rounded to half precision (to nearest) into `dst`, zero-padded to `dst.len()`.
@@ -778,14 +847,14 @@ mod tests {
     #[test]
     fn halved_products_are_within_half_precision_of_full_ones() {
         let x = planted(300, 90, 5);
+        let xt = x.transpose();
         // Widths with and without a tail of fewer than eight columns.
         for l in [3, 8, 13, 110] {
             let b = gaussian(90, l, 11);
             let full = spmm(&x, b.view());
-            let half = spmm_halved(&x, &b);
+            let half = Operand::new(b.clone()).left_product(&x);
             assert_eq!(half.dim(), full.dim());
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("f16c") && std::is_x86_feature_detected!("fma") {
+            if Operand::halves() {
                 assert_ne!(half, full, "the half-precision path ran");
             }
             for r in 0..x.rows() {
@@ -802,6 +871,15 @@ mod tests {
                     let err = (half[(r, c)] - full[(r, c)]).abs();
                     assert!(err <= bound, "row {r} col {c}: {err} > {bound}");
                 }
+            }
+            // Xᵀ Y written in half precision is Xᵀ Y in f32, rounded: the same bits.
+            let y = gaussian(300, l, 12);
+            let fused = Operand::product(&xt, &y);
+            let rounded = Operand::new(spmm(&xt, y.view()));
+            match (fused, rounded) {
+                (Operand::Half { data: a, .. }, Operand::Half { data: b, .. }) => assert_eq!(a, b),
+                (Operand::Full(a), Operand::Full(b)) => assert_eq!(a, b),
+                _ => panic!("both products take the same path"),
             }
         }
     }
