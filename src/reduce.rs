@@ -119,8 +119,7 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     let l = (d + params.oversample).min(n.min(m)).max(d);
     // Range finder: Q spans (approximately) the top-l left singular space of X. The transpose
     // (serial) is built while the test matrix is drawn.
-    let (xt, omega) = rayon::join(|| x.transpose(), || gaussian(m, l, seed));
-    let mut q = Operand::new(omega);
+    let (xt, mut q) = rayon::join(|| x.transpose(), || Operand::gaussian(m, l, seed));
     // Each power iteration re-orthonormalises on the short side (n × l) only: Xᵀ Y for an
     // orthonormal Y has the conditioning of X's top singular values, which the next step's
     // Cholesky-QR (Gram matrix in f64) absorbs. (scikit-learn normalises nothing at all for up
@@ -131,11 +130,13 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
         q = Operand::product(&xt, &y);
     }
     let y = q.left_product(x);
+    drop(q);
     let q = orthonormalize(y, true)?; // n × l, orthonormal columns
 
     // Bᵀ = Xᵀ Q (m × l). Its thin SVD Bᵀ = W S Vᵀ comes from the small l × l eigenproblem of
     // BBᵀ in f64; the right singular vectors of X are the columns of W = Bᵀ V S⁻¹.
     let bt = spmm(&xt, q.view());
+    drop(q);
     let g = gram(bt.view());
     let (evals, evecs) = symmetric_eigen(&g)?;
     // Eigenvalues come in increasing order: walk from the end.
@@ -152,6 +153,7 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
         }
     }
     let mut w = matmul_rows(bt.view(), v_top.view()); // m × d: the components as columns
+    drop(bt);
     flip_signs(&mut w);
 
     // The embedding is X W (scikit-learn's `transform`), not Q Vₗ S: the two agree up to the
@@ -294,7 +296,33 @@ impl Operand {
         false
     }
 
+    /// [`gaussian`]`(rows, cols, seed)`, rounded to half precision where the CPU takes that
+    /// path (drawn row by row into the half-precision rows, so no f32 copy is ever held).
+    fn gaussian(rows: usize, cols: usize, seed: u64) -> Operand {
+        #[cfg(target_arch = "x86_64")]
+        if Self::halves() && cols > 0 {
+            let lp = cols.div_ceil(8) * 8;
+            let mut data = vec![0u16; rows * lp];
+            data.par_chunks_mut(ROW_CHUNK * lp)
+                .enumerate()
+                .for_each(|(ci, chunk)| {
+                    let mut rng = chunk_rng(seed, ci);
+                    let mut row = vec![0f32; cols];
+                    for dst in chunk.chunks_mut(lp) {
+                        for v in row.iter_mut() {
+                            *v = rng.sample(StandardNormal);
+                        }
+                        // SAFETY: the CPU has F16C (`halves`).
+                        unsafe { to_half(&row, dst) };
+                    }
+                });
+            return Operand::Half { data, l: cols, lp };
+        }
+        Operand::Full(gaussian(rows, cols, seed))
+    }
+
     /// `a`, rounded to half precision where the CPU takes that path.
+    #[cfg(test)]
     fn new(a: Array2<f32>) -> Operand {
         #[cfg(target_arch = "x86_64")]
         if Self::halves() && a.ncols() > 0 {
@@ -463,14 +491,17 @@ fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
         .par_chunks_mut(ROW_CHUNK * cols)
         .enumerate()
         .for_each(|(ci, chunk)| {
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(
-                seed ^ (ci as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            );
+            let mut rng = chunk_rng(seed, ci);
             for v in chunk.iter_mut() {
                 *v = rng.sample(StandardNormal);
             }
         });
     out
+}
+
+/// The generator of [`gaussian`]'s chunk `ci` of `ROW_CHUNK` rows.
+fn chunk_rng(seed: u64, ci: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed ^ (ci as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// A zeroed `rows × cols` array whose pages the kernel may back with transparent huge pages
@@ -871,6 +902,12 @@ mod tests {
                     let err = (half[(r, c)] - full[(r, c)]).abs();
                     assert!(err <= bound, "row {r} col {c}: {err} > {bound}");
                 }
+            }
+            // The test matrix drawn straight in half precision is the f32 one, rounded.
+            match (Operand::gaussian(90, l, 11), Operand::new(b.clone())) {
+                (Operand::Half { data: a, .. }, Operand::Half { data: b, .. }) => assert_eq!(a, b),
+                (Operand::Full(a), Operand::Full(b)) => assert_eq!(a, b),
+                _ => panic!("both draws take the same path"),
             }
             // Xᵀ Y written in half precision is Xᵀ Y in f32, rounded: the same bits.
             let y = gaussian(300, l, 12);
