@@ -28,11 +28,9 @@ pub struct Config {
     pub seed: u64,
     /// Worker threads (0 = one per core). Results do not depend on it.
     pub threads: usize,
-    /// Let the kernel back the process's memory with transparent huge pages (Linux). Off by
-    /// default: on virtual machines whose balloon driver hands freed memory back to the host,
-    /// every fresh 2 MiB page costs a host fault, which outweighs the TLB savings (BENCHMARKS.md,
-    /// "Transparent huge pages"). Results do not depend on it.
-    pub huge_pages: bool,
+    /// When the kernel may back the process's memory with transparent huge pages (Linux).
+    /// Results do not depend on it.
+    pub huge_pages: HugePages,
     /// How inputs are read.
     pub ingest: IngestParams,
     /// Boilerplate removal rules.
@@ -56,7 +54,7 @@ impl Default for Config {
         Config {
             seed: 42,
             threads: 0,
-            huge_pages: false,
+            huge_pages: HugePages::Auto,
             ingest: IngestParams::default(),
             clean: CleanParams::default(),
             units: UnitParams::default(),
@@ -75,6 +73,76 @@ impl Default for Config {
             output: OutputParams::default(),
         }
     }
+}
+
+/// When the process may use transparent huge pages (Linux; elsewhere a no-op). Results never
+/// depend on it, only speed does, both ways (BENCHMARKS.md, "Transparent huge pages"): huge
+/// pages spare the TLB misses of the LSA's gathers over hundreds of megabytes (20 Newsgroups
+/// ×50: 66 → 50 s), but on a virtual machine whose balloon driver hands freed memory back to the
+/// host each fresh 2 MiB page costs a host fault (≈ 2.5 ms per MiB against ≈ 0.5 ms for 4 KiB
+/// pages), which a small corpus never earns back (20 Newsgroups: 2.06 → 1.75 s without them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum HugePages {
+    /// Only for corpora of at least [`HugePages::AUTO_BYTES`] of text.
+    #[default]
+    Auto,
+    /// Always allowed (the kernel's own policy then decides, e.g. `madvise`).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl HugePages {
+    /// The corpus size from which `auto` allows huge pages (256 MiB of text: 20 Newsgroups ×16
+    /// ran equally fast either way, ×50 a quarter faster with them).
+    pub const AUTO_BYTES: usize = 256 << 20;
+
+    /// Whether a corpus of `text_bytes` of text gets huge pages.
+    pub fn allows(self, text_bytes: usize) -> bool {
+        match self {
+            HugePages::Auto => text_bytes >= Self::AUTO_BYTES,
+            HugePages::Always => true,
+            HugePages::Never => false,
+        }
+    }
+
+    /// Applies the policy to this process (its future page faults) for a corpus of
+    /// `text_bytes` of text. The setting is process-wide (`prctl(PR_SET_THP_DISABLE)`).
+    pub fn apply(self, text_bytes: usize) {
+        set_huge_pages(self.allows(text_bytes));
+    }
+}
+
+/// Allows or forbids transparent huge pages for this process's future page faults
+/// (`prctl(PR_SET_THP_DISABLE)`; Linux only, a no-op elsewhere or if the kernel refuses).
+pub fn set_huge_pages(allow: bool) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_SET_THP_DISABLE takes one integer flag and touches no memory of ours.
+        unsafe {
+            libc::prctl(
+                libc::PR_SET_THP_DISABLE,
+                libc::c_ulong::from(!allow),
+                0,
+                0,
+                0,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = allow;
+}
+
+/// Whether transparent huge pages are allowed for this process (always `true` off Linux).
+pub fn huge_pages_allowed() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_GET_THP_DISABLE reads one flag of the calling process.
+        unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    true
 }
 
 /// The `[output]` table.

@@ -106,6 +106,7 @@ pub fn analyse(
         timings: Vec::new(),
     };
     let corpus = st.time("ingest", || ingest(source, config))?;
+    config.huge_pages.apply(corpus.bytes());
     let units = st.time("units", || units::split(&corpus, &config.units))?;
     let texts = units.texts(&corpus);
     let tfidf = st.time("vectorize", || {

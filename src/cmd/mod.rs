@@ -109,45 +109,12 @@ impl InputArgs {
     }
 }
 
-/// Runs `f` under the configuration's process settings: the transparent-huge-page policy
-/// ([`set_huge_pages`]) and a rayon pool of `config.threads` workers (0 = one per core).
+/// Runs `f` under the configuration's process settings: the transparent-huge-page policy as it
+/// stands before the corpus size is known ([`HugePages::apply`]; the pipeline applies it again
+/// once the corpus is read) and a rayon pool of `config.threads` workers (0 = one per core).
 pub fn with_runtime<T: Send>(config: &Config, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-    set_huge_pages(config.huge_pages);
+    config.huge_pages.apply(0);
     with_threads(config.threads, f)
-}
-
-/// Allows (`true`) or forbids (`false`) transparent huge pages for this process and its future
-/// allocations (`prctl(PR_SET_THP_DISABLE)`; Linux only, a no-op elsewhere or if the kernel
-/// refuses). Forbidding them does not change any result, only how memory is faulted in: on a
-/// virtual machine with free page reporting a fresh huge page costs a host fault (measured here
-/// at ≈ 2.5 ms per MiB against ≈ 0.5 ms for 4 KiB pages).
-pub fn set_huge_pages(allow: bool) {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: PR_SET_THP_DISABLE takes one integer flag and touches no memory of ours.
-        unsafe {
-            libc::prctl(
-                libc::PR_SET_THP_DISABLE,
-                libc::c_ulong::from(!allow),
-                0,
-                0,
-                0,
-            );
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = allow;
-}
-
-/// Whether transparent huge pages are allowed for this process (always `true` off Linux).
-pub fn huge_pages_allowed() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: PR_GET_THP_DISABLE reads one flag of the calling process.
-        unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0 }
-    }
-    #[cfg(not(target_os = "linux"))]
-    true
 }
 
 /// Runs `f` on a rayon pool of `threads` workers (0 = one per core).
@@ -254,15 +221,18 @@ pub fn commit_guarded(dir: crate::rundir::RunDir) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{HugePages, huge_pages_allowed};
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn the_huge_page_setting_reaches_the_kernel() {
-        set_huge_pages(false);
-        assert!(!huge_pages_allowed());
-        set_huge_pages(true);
+    fn the_huge_page_policy_reaches_the_kernel() {
+        HugePages::Always.apply(0);
         assert!(huge_pages_allowed());
-        set_huge_pages(false);
+        HugePages::Never.apply(usize::MAX);
+        assert!(!huge_pages_allowed());
+        HugePages::Auto.apply(HugePages::AUTO_BYTES);
+        assert!(huge_pages_allowed());
+        HugePages::Auto.apply(HugePages::AUTO_BYTES - 1);
         assert!(!huge_pages_allowed());
     }
 }

@@ -134,6 +134,7 @@ pub fn run(args: &VectorizeCmdArgs) -> Result<()> {
     args.vectorize.apply(&mut config.vectorize)?;
     let (tfidf, n_units) = with_runtime(&config, || {
         let corpus = crate::pipeline::ingest(&args.input.source(), &config)?;
+        config.huge_pages.apply(corpus.bytes());
         let units = units::split(&corpus, &config.units)?;
         let texts = units.texts(&corpus);
         Ok((
