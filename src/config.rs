@@ -278,6 +278,19 @@ fn config_error(file: &str, text: &str, e: toml::de::Error) -> Error {
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_huge_page_policy_reaches_the_kernel() {
+        HugePages::Always.apply(0);
+        assert!(huge_pages_allowed());
+        HugePages::Never.apply(usize::MAX);
+        assert!(!huge_pages_allowed());
+        HugePages::Auto.apply(HugePages::AUTO_BYTES);
+        assert!(huge_pages_allowed());
+        HugePages::Auto.apply(HugePages::AUTO_BYTES - 1);
+        assert!(!huge_pages_allowed());
+    }
+
     #[test]
     fn default_toml_equals_default_impls_except_named_themes() {
         let mut file = Config::defaults().unwrap();

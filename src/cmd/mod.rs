@@ -217,22 +217,3 @@ pub fn commit_guarded(dir: crate::rundir::RunDir) -> Result<PathBuf> {
     *g = None;
     Ok(path)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::{HugePages, huge_pages_allowed};
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_huge_page_policy_reaches_the_kernel() {
-        HugePages::Always.apply(0);
-        assert!(huge_pages_allowed());
-        HugePages::Never.apply(usize::MAX);
-        assert!(!huge_pages_allowed());
-        HugePages::Auto.apply(HugePages::AUTO_BYTES);
-        assert!(huge_pages_allowed());
-        HugePages::Auto.apply(HugePages::AUTO_BYTES - 1);
-        assert!(!huge_pages_allowed());
-    }
-}
