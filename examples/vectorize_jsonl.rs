@@ -64,6 +64,8 @@ fn main() -> anyhow::Result<()> {
         texts.push(text.to_owned());
     }
     let docs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    // The binary's transparent-huge-page policy for a corpus of this size.
+    themata::config::HugePages::default().apply(docs.iter().map(|d| d.len()).sum());
     let params = if bigram {
         TfidfParams {
             ngram_range: (1, 2),
