@@ -124,10 +124,13 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     // orthonormal Y has the conditioning of X's top singular values, which the next step's
     // Cholesky-QR (Gram matrix in f64) absorbs. (scikit-learn normalises nothing at all for up
     // to two iterations.) This skips the m × l Gram matrix, the dearest step, twice.
+    // Half precision holds `Xᵀ Y` only while X's column norms stay well inside its range (always
+    // for unit-norm TF-IDF rows below 2²⁸ documents; `norm = "none"` can exceed it).
+    let halves = max_row_norm(&xt) <= HALF_SAFE_NORM;
     for _ in 0..params.power_iters {
         let y = q.left_product(x);
         let y = orthonormalize(y, false)?;
-        q = Operand::product(&xt, &y);
+        q = Operand::product(&xt, &y, halves);
     }
     let y = q.left_product(x);
     drop(q);
@@ -272,7 +275,8 @@ unsafe fn spmm_block_avx2(x: &Csr, bs: &[f32], l: usize, first: usize, block: &m
 /// dimensions explain 9.2831 % of the variance either way, seeds 0–5 agree to four decimals;
 /// the reduce stage takes 15 % less time). Magnitudes stay far inside half precision's range:
 /// the test matrix is N(0, 1), and entries of `Xᵀ Y` for an orthonormal `Y` are bounded by the
-/// column norms of `X`, at most √rows for unit-norm TF-IDF rows.
+/// column norms of `X`: at most √rows for unit-norm TF-IDF rows, and checked against
+/// [`HALF_SAFE_NORM`] before the half-precision path is taken.
 enum Operand {
     Full(Array2<f32>),
     /// Rows of stride `lp` (`l` rounded up to a multiple of 8, zero-padded).
@@ -342,11 +346,11 @@ impl Operand {
         Operand::Full(a)
     }
 
-    /// `xt · y`, written straight in half precision where the CPU takes that path (each block of
-    /// rows is summed in f32 exactly as [`spmm`] sums it, then rounded).
-    fn product(xt: &Csr, y: &Array2<f32>) -> Operand {
+    /// `xt · y`, written straight in half precision when `halves` and the CPU takes that path
+    /// (each block of rows is summed in f32 exactly as [`spmm`] sums it, then rounded).
+    fn product(xt: &Csr, y: &Array2<f32>, halves: bool) -> Operand {
         #[cfg(target_arch = "x86_64")]
-        if Self::halves() && y.ncols() > 0 {
+        if halves && Self::halves() && y.ncols() > 0 {
             assert_eq!(y.nrows(), xt.cols(), "inner dimensions");
             let l = y.ncols();
             let lp = l.div_ceil(8) * 8;
@@ -398,6 +402,18 @@ impl Operand {
             Operand::Half { .. } => unreachable!("half precision is only taken on x86-64"),
         }
     }
+}
+
+/// The largest row norm of `xt` (X's largest column norm) for which [`Operand`] rounds `Xᵀ Y`
+/// to half precision, whose largest finite value is 65,504.
+const HALF_SAFE_NORM: f32 = 16_384.0;
+
+/// The largest Euclidean norm of a row of `x`.
+fn max_row_norm(x: &Csr) -> f32 {
+    (0..x.rows())
+        .into_par_iter()
+        .map(|r| x.row(r).1.iter().map(|v| v * v).sum::<f32>().sqrt())
+        .reduce(|| 0.0, f32::max)
 }
 
 /// `src` rounded to half precision (to nearest) into `dst`, zero-padded to `dst.len()`.
@@ -911,7 +927,7 @@ mod tests {
             }
             // Xᵀ Y written in half precision is Xᵀ Y in f32, rounded: the same bits.
             let y = gaussian(300, l, 12);
-            let fused = Operand::product(&xt, &y);
+            let fused = Operand::product(&xt, &y, true);
             let rounded = Operand::new(spmm(&xt, y.view()));
             match (fused, rounded) {
                 (Operand::Half { data: a, .. }, Operand::Half { data: b, .. }) => assert_eq!(a, b),
@@ -922,12 +938,27 @@ mod tests {
     }
 
     #[test]
-    fn lsa_singular_values_match_exact_svd() {
-        let x = planted(120, 60, 1);
-        // Four planted topics: their singular values stand clear of the noise, so the randomized
-        // range finder recovers them to high relative accuracy.
+    fn lsa_stays_exact_when_columns_outgrow_half_precision() {
+        // Unnormalised weights (`norm = "none"` on long documents) can make X's column norms
+        // exceed half precision's range; the range finder then stays in f32.
+        let mut x = planted(120, 60, 1);
+        let scaled: Vec<f32> = x.data().iter().map(|v| v * 1e6).collect();
+        x = Csr::new(
+            x.rows(),
+            x.cols(),
+            x.indptr().to_vec(),
+            x.indices().to_vec(),
+            scaled,
+        );
+        assert!(max_row_norm(&x.transpose()) > HALF_SAFE_NORM);
+        let fit = fit_four_topics_exactly(&x);
+        assert!(fit.embedding.iter().all(|v| v.is_finite()));
+    }
+
+    /// A rank-4 LSA of `x` whose singular values agree with the exact SVD's to 1e-3.
+    fn fit_four_topics_exactly(x: &Csr) -> Lsa {
         let fit = lsa(
-            &x,
+            x,
             &LsaParams {
                 dims: 4,
                 ..LsaParams::default()
@@ -935,16 +966,24 @@ mod tests {
             3,
         )
         .unwrap();
-        let d = dense(&x);
-        let g = d.t().dot(&d);
-        let (ev, _) = symmetric_eigen(&g).unwrap();
+        let d = dense(x);
+        let (ev, _) = symmetric_eigen(&d.t().dot(&d)).unwrap();
         for (j, &sv) in fit.singular_values.iter().enumerate() {
             let exact = ev[ev.len() - 1 - j].max(0.0).sqrt();
             assert!(
-                ((sv as f64) - exact).abs() / exact < 1e-3,
+                sv.is_finite() && ((sv as f64) - exact).abs() / exact < 1e-3,
                 "sv {j}: {sv} vs {exact}"
             );
         }
+        fit
+    }
+
+    #[test]
+    fn lsa_singular_values_match_exact_svd() {
+        let x = planted(120, 60, 1);
+        // Four planted topics: their singular values stand clear of the noise, so the randomized
+        // range finder recovers them to high relative accuracy.
+        let fit = fit_four_topics_exactly(&x);
         // Components orthonormal.
         let cc = fit.components.dot(&fit.components.t());
         for i in 0..4 {
