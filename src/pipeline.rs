@@ -88,6 +88,10 @@ pub fn ingest(source: &Source, config: &Config) -> Result<Corpus> {
 
 /// Runs every analysis stage and assembles the report (without writing anything).
 ///
+/// Once the corpus is read, the configuration's huge-page policy is applied to the whole
+/// process for its size ([`crate::config::HugePages::apply`]); nothing else outside the report
+/// changes.
+///
 /// ```no_run
 /// use themata::config::Config;
 /// use themata::pipeline::{analyse, Quiet, Source};
