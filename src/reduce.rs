@@ -187,25 +187,34 @@ pub(crate) fn spmm(x: &Csr, b: ArrayView2<'_, f32>) -> Array2<f32> {
     let l = b.ncols();
     let b = b.as_standard_layout();
     let bs = b.as_slice().expect("standard layout is contiguous");
-    let mut out = zeros_huge(x.rows(), l);
+    #[cfg(target_arch = "x86_64")]
+    let fast = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+    row_blocks(x.rows(), l, |first, block| {
+        #[cfg(target_arch = "x86_64")]
+        if fast {
+            // SAFETY: the CPU supports the features `spmm_block_avx2` is compiled for.
+            unsafe { spmm_block_avx2(x, bs, l, first, block) };
+            return;
+        }
+        spmm_block::<false>(x, bs, l, first, block);
+    })
+}
+
+/// A `rows × l` product filled in parallel by `fill(first_row, block)` over fixed blocks of
+/// [`SPMM_ROWS`] whole rows, each block zeroed by the thread that fills it just before (see
+/// [`spmm`] on why).
+fn row_blocks(rows: usize, l: usize, fill: impl Fn(usize, &mut [f32]) + Sync) -> Array2<f32> {
+    let mut out = zeros_huge(rows, l);
     if l == 0 {
         return out;
     }
-    #[cfg(target_arch = "x86_64")]
-    let fast = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
     out.as_slice_mut()
         .expect("fresh array is contiguous")
         .par_chunks_mut(SPMM_ROWS * l)
         .enumerate()
         .for_each(|(ci, block)| {
             block.fill(0.0);
-            #[cfg(target_arch = "x86_64")]
-            if fast {
-                // SAFETY: the CPU supports the features `spmm_block_avx2` is compiled for.
-                unsafe { spmm_block_avx2(x, bs, l, ci * SPMM_ROWS, block) };
-                return;
-            }
-            spmm_block::<false>(x, bs, l, ci * SPMM_ROWS, block);
+            fill(ci * SPMM_ROWS, block);
         });
     out
 }
@@ -386,17 +395,10 @@ impl Operand {
             Operand::Half { data, l, lp } => {
                 let (l, lp) = (*l, *lp);
                 assert_eq!(data.len(), x.cols() * lp, "inner dimensions");
-                let mut out = zeros_huge(x.rows(), l);
-                out.as_slice_mut()
-                    .expect("fresh array is contiguous")
-                    .par_chunks_mut(SPMM_ROWS * l)
-                    .enumerate()
-                    .for_each(|(ci, block)| {
-                        block.fill(0.0);
-                        // SAFETY: `Half` exists only where the CPU has AVX2, FMA and F16C.
-                        unsafe { spmm_half_block(x, data, l, lp, ci * SPMM_ROWS, block) };
-                    });
-                out
+                row_blocks(x.rows(), l, |first, block| {
+                    // SAFETY: `Half` exists only where the CPU has AVX2, FMA and F16C.
+                    unsafe { spmm_half_block(x, data, l, lp, first, block) };
+                })
             }
             #[cfg(not(target_arch = "x86_64"))]
             Operand::Half { .. } => unreachable!("half precision is only taken on x86-64"),
