@@ -14,14 +14,17 @@
 
 mod bytes;
 pub mod clean;
+mod lines;
+mod record;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 pub use bytes::{load_bytes, load_bytes_with};
 pub use clean::{CleanParams, Cleaned, Cleaner};
+use lines::{Line, LineBlock, LineBlocks};
 
 use crate::error::{Error, Result};
 
@@ -341,15 +344,12 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn open(&self, path: &Path, gz: bool) -> Result<Box<dyn BufRead + Send>> {
+    fn open(&self, path: &Path, gz: bool) -> Result<Box<dyn Read + Send>> {
         let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         Ok(if gz {
-            Box::new(BufReader::with_capacity(
-                1 << 20,
-                flate2::read::MultiGzDecoder::new(f),
-            ))
+            Box::new(flate2::read::MultiGzDecoder::new(f))
         } else {
-            Box::new(BufReader::with_capacity(1 << 20, f))
+            Box::new(f)
         })
     }
 
@@ -367,42 +367,63 @@ impl Reader<'_> {
         }
     }
 
-    /// Reads JSON Lines in chunks of [`JSONL_CHUNK_RECORDS`] lines: each chunk's records are
-    /// parsed and cleaned in parallel, then taken in file order, so only a few chunks of raw lines
-    /// are held at a time and the result does not depend on the thread count. A reader thread
-    /// reads (and decompresses) the next chunk while this one is parsed.
+    /// Reads JSON Lines in blocks of whole lines ([`JSONL_BLOCK_BYTES`]): each block's records are
+    /// parsed and cleaned in parallel, then taken in file order, so only a few blocks of raw
+    /// input are held at a time and the result does not depend on the thread count. A reader
+    /// thread reads (and decompresses) the next block while this one is parsed; the blocks'
+    /// buffers go back to it to be filled again.
     fn read_jsonl(&mut self, path: &Path, gz: bool) -> Result<()> {
         let input = self.open(path, gz)?;
         self.read_jsonl_from(path, input)
     }
 
-    fn read_jsonl_from(&mut self, path: &Path, input: impl BufRead + Send) -> Result<()> {
+    fn read_jsonl_from(&mut self, path: &Path, input: impl Read + Send) -> Result<()> {
+        use std::sync::mpsc::{channel, sync_channel};
         std::thread::scope(|scope| {
-            // One chunk in the channel, one being read, one being parsed.
-            let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<RawLine>>>(1);
-            scope.spawn(move || read_line_chunks(input, &tx));
-            for chunk in rx {
-                let lines = chunk.map_err(|e| Error::io(path, e))?;
-                self.take_jsonl_chunk(path, &lines)?;
+            // One block in the channel, one being read, one being parsed.
+            let (tx, rx) = sync_channel::<std::io::Result<LineBlock>>(1);
+            let (back_tx, back_rx) = channel::<Vec<u8>>();
+            scope.spawn(move || {
+                let mut blocks = LineBlocks::new(input, JSONL_BLOCK_BYTES, MAX_ARTICLE_BYTES);
+                loop {
+                    let buf = back_rx.try_recv().unwrap_or_default();
+                    let sent = match blocks.next_block(buf) {
+                        Ok(Some(block)) => tx.send(Ok(block)),
+                        Ok(None) => return,
+                        Err(e) => tx.send(Err(e)),
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+            });
+            for block in rx {
+                let block = block.map_err(|e| Error::io(path, e))?;
+                self.take_jsonl_block(path, &block)?;
+                // The reader may have finished; then the buffer is simply dropped.
+                let _ = back_tx.send(block.data);
             }
             Ok(())
         })
     }
 
-    /// Parses one chunk of lines in parallel and takes its records in order.
-    fn take_jsonl_chunk(&mut self, path: &Path, lines: &[RawLine]) -> Result<()> {
+    /// Parses one block of lines in parallel and takes its records in order.
+    fn take_jsonl_block(&mut self, path: &Path, block: &LineBlock) -> Result<()> {
         let (params, cleaner) = (self.params, self.cleaner);
         let parsed: Vec<Parsed> = {
             use rayon::prelude::*;
-            lines
+            block
+                .lines
                 .par_iter()
-                .map(|(_, buf, n)| match buf {
-                    Some(buf) => parse_jsonl_record(buf, params, cleaner),
-                    None => Parsed::Bad(too_big_message(*n as u64)),
+                .map(|(_, line)| match line {
+                    Line::Stored(range) => {
+                        parse_jsonl_record(&block.data[range.clone()], params, cleaner)
+                    }
+                    Line::TooLong(n) => Parsed::Bad(too_big_message(*n as u64)),
                 })
                 .collect()
         };
-        for (p, (no, _, _)) in parsed.into_iter().zip(lines) {
+        for (p, (no, _)) in parsed.into_iter().zip(&block.lines) {
             match p {
                 Parsed::Blank => {}
                 Parsed::Bad(message) => self.bad_record(path, format!("line {no}"), message)?,
@@ -548,47 +569,11 @@ impl Reader<'_> {
     }
 }
 
-/// JSON Lines records parsed and cleaned together: enough to keep two to a few dozen threads busy,
-/// few enough that the raw lines of one chunk are a small fraction of the corpus.
-const JSONL_CHUNK_RECORDS: usize = 4096;
-
-/// One raw JSON Lines line: its number, its bytes (None when over the article size cap) and its
-/// length.
-type RawLine = (usize, Option<Vec<u8>>, usize);
-
-/// Reads `input` in chunks of [`JSONL_CHUNK_RECORDS`] lines and sends them in order; stops at the
-/// end, at the first read error (sent on), or when the receiver is gone.
-fn read_line_chunks(
-    mut input: impl BufRead,
-    tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<RawLine>>>,
-) {
-    let mut line_no = 0usize;
-    loop {
-        let mut lines: Vec<RawLine> = Vec::with_capacity(JSONL_CHUNK_RECORDS);
-        while lines.len() < JSONL_CHUNK_RECORDS {
-            let mut buf = Vec::new();
-            match read_line_capped(&mut input, &mut buf, MAX_ARTICLE_BYTES) {
-                Ok((0, _)) => {
-                    if !lines.is_empty() {
-                        let _ = tx.send(Ok(lines));
-                    }
-                    return;
-                }
-                Ok((n, too_long)) => {
-                    line_no += 1;
-                    lines.push((line_no, (!too_long).then_some(buf), n));
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            }
-        }
-        if tx.send(Ok(lines)).is_err() {
-            return;
-        }
-    }
-}
+/// Bytes of JSON Lines read and parsed together (the block ends at the first line end after
+/// this many): a few thousand typical records, enough to keep two to a few dozen threads busy,
+/// few enough that the raw lines of one block are a small fraction of a large corpus. Tests use
+/// small blocks so that their fixtures span many.
+const JSONL_BLOCK_BYTES: usize = if cfg!(test) { 256 } else { 8 << 20 };
 
 /// One JSON Lines line, parsed and cleaned.
 enum Parsed {
@@ -611,40 +596,27 @@ fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: &Cleaner) -> P
     if line.is_empty() {
         return Parsed::Blank;
     }
-    let value: serde_json::Value = match serde_json::from_str(line) {
-        Ok(v) => v,
-        Err(e) => return Parsed::Bad(format!("malformed JSON: {e}")),
+    let names = [
+        params.text_field.as_str(),
+        params.id_field.as_str(),
+        params.label_field.as_str(),
+    ];
+    let [raw, id, label] = match record::pick_fields(line, names) {
+        Ok(fields) => fields,
+        Err(record::RecordError::Malformed(e)) => {
+            return Parsed::Bad(format!("malformed JSON: {e}"));
+        }
+        Err(record::RecordError::NotAnObject) => {
+            return Parsed::Bad("record is not a JSON object".into());
+        }
     };
-    let serde_json::Value::Object(mut obj) = value else {
-        return Parsed::Bad("record is not a JSON object".into());
-    };
-    // Fields are moved out of the parsed record, not copied.
-    let take = |obj: &mut serde_json::Map<String, serde_json::Value>, name: &str| {
-        obj.remove(name).and_then(|v| match v {
-            serde_json::Value::String(s) => Some(s),
-            serde_json::Value::Null => None,
-            other => Some(other.to_string()),
-        })
-    };
-    let Some(raw) = take(&mut obj, &params.text_field) else {
-        let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+    let Some(raw) = raw else {
         return Parsed::Bad(format!(
             "no text field `{}` (fields: {}); name it with --text-field",
             params.text_field,
-            keys.join(", ")
+            record::keys(line).join(", ")
         ));
     };
-    let mut other = |name: &str| -> Option<String> {
-        if name.is_empty() {
-            None
-        } else if name == params.text_field {
-            Some(raw.clone())
-        } else {
-            take(&mut obj, name)
-        }
-    };
-    let id = other(&params.id_field);
-    let label = other(&params.label_field);
     let (text, title, dropped) = if params.clean {
         let c = cleaner.clean(&raw);
         (c.text, c.title, c.dropped_lines)
@@ -676,45 +648,6 @@ fn too_big(path: &Path, size: u64) -> Error {
     }
 }
 
-/// Reads one line (through its `\n`) into `buf`, keeping at most `limit` bytes: a longer line is
-/// consumed without being stored. Returns the bytes consumed and whether the line was too long.
-fn read_line_capped(
-    input: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    limit: usize,
-) -> std::io::Result<(usize, bool)> {
-    let mut consumed = 0;
-    let mut too_long = false;
-    loop {
-        let avail = match input.fill_buf() {
-            Ok(a) => a,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if avail.is_empty() {
-            break;
-        }
-        let (n, done) = match memchr::memchr(b'\n', avail) {
-            Some(i) => (i + 1, true),
-            None => (avail.len(), false),
-        };
-        if !too_long {
-            if buf.len() + n > limit {
-                too_long = true;
-                *buf = Vec::new();
-            } else {
-                buf.extend_from_slice(&avail[..n]);
-            }
-        }
-        input.consume(n);
-        consumed += n;
-        if done {
-            break;
-        }
-    }
-    Ok((consumed, too_long))
-}
-
 /// A file is binary when its first 8 KiB hold a NUL byte.
 fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
@@ -740,9 +673,9 @@ mod tests {
 
     #[test]
     fn jsonl_over_many_chunks_keeps_order_and_names_a_late_or_early_bad_record() {
-        // Three chunks and a bit: records come back in file order, and a bad record stops the
-        // read wherever it is (the reader thread must not hang on an early stop).
-        let n = 3 * JSONL_CHUNK_RECORDS + 17;
+        // Many blocks: records come back in file order, and a bad record stops the read wherever
+        // it is (the reader thread must not hang on an early stop).
+        let n = 217;
         let body = |bad: Option<usize>| -> Vec<u8> {
             (1..=n)
                 .map(|i| match bad {
@@ -754,6 +687,7 @@ mod tests {
         };
         let d = tempfile::tempdir().unwrap();
         let params = IngestParams::default();
+        assert!(body(None).len() > 20 * JSONL_BLOCK_BYTES);
         let good = write(d.path(), "good.jsonl", &body(None));
         let c = load(&[good], &params, &CleanParams::default()).unwrap();
         assert_eq!(c.articles.len(), n);

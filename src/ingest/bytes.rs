@@ -5,7 +5,6 @@
 //! parsers through it, and callers that already hold the bytes (an upload, a test) need no
 //! temporary file.
 
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use super::{CleanParams, Cleaner, Corpus, Format, IngestParams, Reader, format_of};
@@ -56,41 +55,16 @@ fn read(reader: &mut Reader<'_>, path: &Path, bytes: &[u8]) -> Result<()> {
     match format_of(path) {
         Format::Text => reader.read_text(path, bytes.to_vec()),
         Format::JsonLines { gz: false } => reader.read_jsonl_from(path, bytes),
-        Format::JsonLines { gz: true } => reader.read_jsonl_from(
-            path,
-            BufReader::new(flate2::read::MultiGzDecoder::new(bytes)),
-        ),
+        Format::JsonLines { gz: true } => {
+            reader.read_jsonl_from(path, flate2::read::MultiGzDecoder::new(bytes))
+        }
         Format::Csv { delimiter } => reader.read_csv_from(path, delimiter, bytes),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::read_line_capped;
     use super::*;
-
-    #[test]
-    fn capped_line_reader_skips_overlong_lines_without_storing_them() {
-        let mut input: &[u8] = b"short\nmuch too long a line\nok";
-        let mut buf = Vec::new();
-        let mut lines = Vec::new();
-        loop {
-            buf.clear();
-            let (n, too_long) = read_line_capped(&mut input, &mut buf, 8).unwrap();
-            if n == 0 {
-                break;
-            }
-            lines.push((n, too_long, String::from_utf8(buf.clone()).unwrap()));
-        }
-        assert_eq!(
-            lines,
-            [
-                (6, false, "short\n".to_string()),
-                (21, true, String::new()),
-                (2, false, "ok".to_string()),
-            ]
-        );
-    }
 
     #[test]
     fn load_bytes_reads_as_load_does() {
