@@ -139,10 +139,11 @@ pub fn embedded_seeds() -> Vec<InMemoryFile> {
 /// # Ok::<(), themata::Error>(())
 /// ```
 pub fn load(inputs: &[PathBuf], params: &IngestParams, clean: &CleanParams) -> Result<Corpus> {
-    let cleaner = Cleaner::new(clean)?;
+    // The rules are compiled only when they are used (6–7 ms for the default ones).
+    let cleaner = params.clean.then(|| Cleaner::new(clean)).transpose()?;
     let mut reader = Reader {
         params,
-        cleaner: &cleaner,
+        cleaner: cleaner.as_ref(),
         corpus: Corpus::default(),
     };
     for input in inputs {
@@ -178,10 +179,11 @@ pub fn load_in_memory(
     params: &IngestParams,
     clean: &CleanParams,
 ) -> Result<Corpus> {
-    let cleaner = Cleaner::new(clean)?;
+    // The rules are compiled only when they are used (6–7 ms for the default ones).
+    let cleaner = params.clean.then(|| Cleaner::new(clean)).transpose()?;
     let mut reader = Reader {
         params,
-        cleaner: &cleaner,
+        cleaner: cleaner.as_ref(),
         corpus: Corpus::default(),
     };
     for f in files {
@@ -245,7 +247,8 @@ fn format_of(path: &Path) -> Format {
 
 struct Reader<'a> {
     params: &'a IngestParams,
-    cleaner: &'a Cleaner,
+    /// The cleaning rules; `None` when `params.clean` is off.
+    cleaner: Option<&'a Cleaner>,
     corpus: Corpus,
 }
 
@@ -271,8 +274,8 @@ impl Reader<'_> {
     }
 
     fn push(&mut self, id: String, source: String, label: Option<String>, raw: &str) {
-        let (text, title) = if self.params.clean {
-            let c = self.cleaner.clean(raw);
+        let (text, title) = if let Some(cleaner) = self.cleaner {
+            let c = cleaner.clean(raw);
             self.corpus.dropped_lines += c.dropped_lines;
             (c.text, c.title)
         } else {
@@ -588,7 +591,7 @@ enum Parsed {
     },
 }
 
-fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: &Cleaner) -> Parsed {
+fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: Option<&Cleaner>) -> Parsed {
     let line = match std::str::from_utf8(buf) {
         Ok(s) => s.trim(),
         Err(e) => return Parsed::Bad(format!("not valid UTF-8: {e}")),
@@ -617,7 +620,7 @@ fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: &Cleaner) -> P
             record::keys(line).join(", ")
         ));
     };
-    let (text, title, dropped) = if params.clean {
+    let (text, title, dropped) = if let Some(cleaner) = cleaner {
         let c = cleaner.clean(&raw);
         (c.text, c.title, c.dropped_lines)
     } else {

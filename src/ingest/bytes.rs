@@ -30,7 +30,15 @@ pub fn load_bytes(
     params: &IngestParams,
     clean: &CleanParams,
 ) -> Result<Corpus> {
-    load_bytes_with(name, bytes, params, &Cleaner::new(clean)?)
+    let cleaner = params.clean.then(|| Cleaner::new(clean)).transpose()?;
+    let mut reader = Reader {
+        params,
+        cleaner: cleaner.as_ref(),
+        corpus: Corpus::default(),
+    };
+    let path = PathBuf::from(name);
+    read(&mut reader, &path, bytes)?;
+    reader.finish(&[path])
 }
 
 /// [`load_bytes`] with the cleaning rules already compiled, for callers that read many files
@@ -43,7 +51,7 @@ pub fn load_bytes_with(
 ) -> Result<Corpus> {
     let mut reader = Reader {
         params,
-        cleaner,
+        cleaner: params.clean.then_some(cleaner),
         corpus: Corpus::default(),
     };
     let path = PathBuf::from(name);
