@@ -178,8 +178,8 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
 /// output row accumulated in column order (so the result never depends on the thread count),
 /// with an AVX2/FMA inner loop where the CPU has it.
 ///
-/// Each block of output rows is zeroed by the thread that fills it, just before it is filled:
-/// the fresh allocation's pages are then first touched by a write. (Accumulating straight into
+/// The output is zeroed in parallel by [`zeroed`] before it is filled: the fresh allocation's
+/// pages are then first touched by a write. (Accumulating straight into a calloc'd
 /// `Array2::zeros` reads the untouched pages first, which maps the shared zero page and then
 /// takes a copy-on-write fault and a TLB shootdown per page: 7 % of a 20 Newsgroups run.)
 pub(crate) fn spmm(x: &Csr, b: ArrayView2<'_, f32>) -> Array2<f32> {
@@ -201,8 +201,7 @@ pub(crate) fn spmm(x: &Csr, b: ArrayView2<'_, f32>) -> Array2<f32> {
 }
 
 /// A `rows × l` product filled in parallel by `fill(first_row, block)` over fixed blocks of
-/// [`SPMM_ROWS`] whole rows, each block zeroed by the thread that fills it just before (see
-/// [`spmm`] on why).
+/// [`SPMM_ROWS`] whole rows of a zeroed array (see [`spmm`] on how it is zeroed).
 fn row_blocks(rows: usize, l: usize, fill: impl Fn(usize, &mut [f32]) + Sync) -> Array2<f32> {
     let mut out = zeros_huge(rows, l);
     if l == 0 {
@@ -212,10 +211,7 @@ fn row_blocks(rows: usize, l: usize, fill: impl Fn(usize, &mut [f32]) + Sync) ->
         .expect("fresh array is contiguous")
         .par_chunks_mut(SPMM_ROWS * l)
         .enumerate()
-        .for_each(|(ci, block)| {
-            block.fill(0.0);
-            fill(ci * SPMM_ROWS, block);
-        });
+        .for_each(|(ci, block)| fill(ci * SPMM_ROWS, block));
     out
 }
 
@@ -315,7 +311,7 @@ impl Operand {
         #[cfg(target_arch = "x86_64")]
         if Self::halves() && cols > 0 {
             let lp = cols.div_ceil(8) * 8;
-            let mut data = vec![0u16; rows * lp];
+            let mut data = zeroed::<u16>(rows * lp);
             data.par_chunks_mut(ROW_CHUNK * lp)
                 .enumerate()
                 .for_each(|(ci, chunk)| {
@@ -343,7 +339,7 @@ impl Operand {
             let lp = l.div_ceil(8) * 8;
             let a = a.as_standard_layout();
             let src = a.as_slice().expect("standard layout is contiguous");
-            let mut data = vec![0u16; a.nrows() * lp];
+            let mut data = zeroed::<u16>(a.nrows() * lp);
             data.par_chunks_mut(lp)
                 .zip(src.par_chunks(l))
                 .for_each(|(dst, src)| {
@@ -365,7 +361,7 @@ impl Operand {
             let lp = l.div_ceil(8) * 8;
             let y = y.as_standard_layout();
             let ys = y.as_slice().expect("standard layout is contiguous");
-            let mut data = vec![0u16; xt.rows() * lp];
+            let mut data = zeroed::<u16>(xt.rows() * lp);
             data.par_chunks_mut(SPMM_ROWS * lp)
                 .enumerate()
                 .for_each_init(
@@ -523,21 +519,33 @@ fn chunk_rng(seed: u64, ci: usize) -> Xoshiro256PlusPlus {
 }
 
 /// A zeroed `rows × cols` array whose pages the kernel may back with transparent huge pages
-/// (`madvise(MADV_HUGEPAGE)` before the first touch, on Linux). The range finder's products
-/// gather one row of such a matrix per non-zero, all over tens of megabytes: with 4 KiB pages
-/// most gathers miss the TLB.
+/// (see [`zeroed`]). The range finder's products gather one row of such a matrix per non-zero,
+/// all over tens of megabytes: with 4 KiB pages most gathers miss the TLB.
 fn zeros_huge(rows: usize, cols: usize) -> Array2<f32> {
-    let out = Array2::<f32>::zeros((rows, cols));
+    Array2::from_shape_vec((rows, cols), zeroed(rows * cols)).expect("rows × cols values")
+}
+
+/// `n` zeros (`T::default()`), written in parallel chunks.
+///
+/// A zeroed allocation (`vec![0; n]`, `Array2::zeros`) is zeroed by one thread: the allocator
+/// clears reused memory with one `memset` before any worker starts, 230 MB of it in one LSA of
+/// 20 Newsgroups, all of it then overwritten. Here each chunk is zeroed by a worker, and on
+/// Linux the allocation is first advised `MADV_HUGEPAGE`, so pages faulted in by those writes
+/// may be huge pages.
+pub(crate) fn zeroed<T: Copy + Default + Send + Sync>(n: usize) -> Vec<T> {
+    /// Elements per parallel zeroing task.
+    const CHUNK: usize = 1 << 16;
+    let mut v: Vec<T> = Vec::with_capacity(n);
     #[cfg(target_os = "linux")]
     {
         const HUGE: usize = 2 << 20;
-        let bytes = rows * cols * std::mem::size_of::<f32>();
+        let bytes = n * std::mem::size_of::<T>();
         if bytes >= 2 * HUGE {
-            let start = out.as_ptr() as usize;
+            let start = v.as_ptr() as usize;
             let aligned = start.div_ceil(HUGE) * HUGE;
             let len = (start + bytes).saturating_sub(aligned) / HUGE * HUGE;
             if len > 0 {
-                // SAFETY: [aligned, aligned + len) lies inside `out`'s allocation; the advice
+                // SAFETY: [aligned, aligned + len) lies inside `v`'s allocation; the advice
                 // changes only how the kernel backs those pages, never their contents.
                 unsafe {
                     libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
@@ -545,7 +553,12 @@ fn zeros_huge(rows: usize, cols: usize) -> Array2<f32> {
             }
         }
     }
-    out
+    v.spare_capacity_mut()[..n]
+        .par_chunks_mut(CHUNK)
+        .for_each(|c| c.fill(std::mem::MaybeUninit::new(T::default())));
+    // SAFETY: the first `n` elements were all written just above.
+    unsafe { v.set_len(n) };
+    v
 }
 
 /// Scales every row to unit L2 norm; all-zero rows stay zero.
@@ -777,7 +790,7 @@ fn flip_signs(w: &mut Array2<f32>) {
 fn transpose(a: &Array2<f32>) -> Array2<f32> {
     const BLOCK: usize = 512;
     let (m, d) = a.dim();
-    let mut out = Array2::<f32>::zeros((d, m));
+    let mut out = zeros_huge(d, m);
     if m == 0 || d == 0 {
         return out;
     }

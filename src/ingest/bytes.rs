@@ -64,7 +64,7 @@ fn read(reader: &mut Reader<'_>, path: &Path, bytes: &[u8]) -> Result<()> {
         Format::Text => reader.read_text(path, bytes.to_vec()),
         Format::JsonLines { gz: false } => reader.read_jsonl_from(path, bytes),
         Format::JsonLines { gz: true } => {
-            reader.read_jsonl_from(path, flate2::read::MultiGzDecoder::new(bytes))
+            reader.read_jsonl_from(path, flate2::bufread::MultiGzDecoder::new(bytes))
         }
         Format::Csv { delimiter } => reader.read_csv_from(path, delimiter, bytes),
     }

@@ -20,10 +20,23 @@ pub(crate) enum Line {
 /// Whole lines read together: the bytes of the stored ones, and each line with its number.
 #[derive(Debug, Default)]
 pub(crate) struct LineBlock {
-    /// The stored lines' bytes, back to back.
-    pub data: Vec<u8>,
+    /// The buffer the block was read into; the block's bytes are `buf[..len]`.
+    buf: Vec<u8>,
+    len: usize,
     /// Every line of the block in order, with its 1-based number in the stream.
     pub lines: Vec<(usize, Line)>,
+}
+
+impl LineBlock {
+    /// The stored lines' bytes, back to back.
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// The buffer, to be handed back to [`LineBlocks::next_block`] for the next block.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
 }
 
 /// Splits a stream into blocks of whole lines of at least `block` bytes each (a block ends at the
@@ -56,36 +69,50 @@ impl<R: Read> LineBlocks<R> {
 
     /// The next block, read into `buf` (whose allocation is reused; its contents are dropped),
     /// or `None` at the end of the stream.
+    ///
+    /// `buf[..filled]` holds the block's bytes; the rest of `buf` is initialised but stale, and
+    /// reads go straight into it. A recycled buffer is thus zeroed once, when it first grows,
+    /// not before every read: `read_to_end` into a cleared `Vec` zeroes its spare capacity again
+    /// for each block (a fifth of the reader thread's time on 20 Newsgroups, BENCHMARKS.md).
     pub(crate) fn next_block(&mut self, mut buf: Vec<u8>) -> io::Result<Option<LineBlock>> {
-        buf.clear();
-        buf.append(&mut self.carry);
+        if buf.is_empty() {
+            // A zeroed allocation comes from the allocator already zero (no memset).
+            buf = vec![0; self.block.saturating_add(64 << 10)];
+        }
+        let mut filled = self.carry.len();
+        if buf.len() < filled {
+            buf.resize(filled, 0);
+        }
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
         let mut lines = Vec::new();
         // `start`: where the current (unfinished) line starts; `scanned`: bytes known to hold no
         // line end after `start`.
-        let (mut start, mut scanned) = (0, buf.len());
+        let (mut start, mut scanned) = (0, filled);
         let skipped = &mut self.skipped;
         loop {
-            while let Some(i) = memchr::memchr(b'\n', &buf[scanned..]) {
+            while let Some(i) = memchr::memchr(b'\n', &buf[scanned..filled]) {
                 let end = scanned + i + 1;
                 let len = std::mem::take(skipped) + end - start;
                 self.line_no += 1;
                 if len > self.limit {
                     lines.push((self.line_no, Line::TooLong(len)));
-                    buf.drain(start..end);
+                    buf.copy_within(end..filled, start);
+                    filled -= end - start;
                     scanned = start;
                 } else {
                     lines.push((self.line_no, Line::Stored(start..end)));
                     (start, scanned) = (end, end);
                 }
             }
-            if *skipped + buf.len() - start > self.limit {
+            if *skipped + filled - start > self.limit {
                 // Drop what there is of an over-long line; the rest is dropped as it comes.
-                *skipped += buf.len() - start;
-                buf.truncate(start);
+                *skipped += filled - start;
+                filled = start;
             }
-            scanned = buf.len();
+            scanned = filled;
             if self.eof {
-                let len = std::mem::take(skipped) + buf.len() - start;
+                let len = std::mem::take(skipped) + filled - start;
                 if len > 0 {
                     self.line_no += 1;
                     lines.push((
@@ -93,26 +120,35 @@ impl<R: Read> LineBlocks<R> {
                         if len > self.limit {
                             Line::TooLong(len)
                         } else {
-                            Line::Stored(start..buf.len())
+                            Line::Stored(start..filled)
                         },
                     ));
-                    start = buf.len();
+                    start = filled;
                 }
                 break;
             }
-            if !lines.is_empty() && buf.len() >= self.block {
+            if !lines.is_empty() && filled >= self.block {
                 break;
             }
             // Up to the block size, and at least 64 KiB (less for blocks smaller than that) while
             // a line runs on past it.
-            let want = (self.block.saturating_sub(buf.len())).max(self.block.min(64 << 10));
-            if (&mut self.input).take(want as u64).read_to_end(&mut buf)? == 0 {
-                self.eof = true;
+            let want = (self.block.saturating_sub(filled)).max(self.block.min(64 << 10));
+            if buf.len() < filled + want {
+                buf.resize(filled + want, 0);
+            }
+            match self.input.read(&mut buf[filled..filled + want]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
-        self.carry.extend_from_slice(&buf[start..]);
-        buf.truncate(start);
-        Ok((!lines.is_empty()).then_some(LineBlock { data: buf, lines }))
+        self.carry.extend_from_slice(&buf[start..filled]);
+        Ok((!lines.is_empty()).then_some(LineBlock {
+            buf,
+            len: start,
+            lines,
+        }))
     }
 }
 
@@ -152,7 +188,7 @@ mod tests {
                     *no,
                     match line {
                         Line::Stored(range) => {
-                            Ok(String::from_utf8(b.data[range.clone()].to_vec()).unwrap())
+                            Ok(String::from_utf8(b.data()[range.clone()].to_vec()).unwrap())
                         }
                         Line::TooLong(n) => Err(*n),
                     },
@@ -209,11 +245,11 @@ mod tests {
         };
         let mut r = LineBlocks::new(input, 1, 100);
         let first = r.next_block(vec![b'x'; 10]).unwrap().unwrap();
-        assert_eq!((first.data.as_slice(), first.lines.len()), (&b"a\n"[..], 1));
-        let second = r.next_block(first.data).unwrap().unwrap();
-        assert_eq!(second.data, b"b\n");
+        assert_eq!((first.data(), first.lines.len()), (&b"a\n"[..], 1));
+        let second = r.next_block(first.into_buffer()).unwrap().unwrap();
+        assert_eq!(second.data(), b"b\n");
         assert_eq!(second.lines, [(2, Line::Stored(0..2))]);
-        assert!(r.next_block(second.data).unwrap().is_none());
+        assert!(r.next_block(second.into_buffer()).unwrap().is_none());
         assert!(
             LineBlocks::new(&b""[..], 8, 8)
                 .next_block(Vec::new())
