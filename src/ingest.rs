@@ -355,7 +355,7 @@ impl Reader<'_> {
         Ok(if gz {
             // 1 MiB of compressed input per refill: each inflate call then writes megabytes,
             // and the 32 KiB window copy that ends every call costs next to nothing (with the
-            // default 32 KiB buffer it was a tenth of the reader thread's time).
+            // default 32 KiB buffer it was a quarter of the reader thread's time).
             Box::new(flate2::bufread::MultiGzDecoder::new(
                 BufReader::with_capacity(GZ_INPUT_BYTES, f),
             ))
