@@ -139,13 +139,8 @@ pub fn embedded_seeds() -> Vec<InMemoryFile> {
 /// # Ok::<(), themata::Error>(())
 /// ```
 pub fn load(inputs: &[PathBuf], params: &IngestParams, clean: &CleanParams) -> Result<Corpus> {
-    // The rules are compiled only when they are used (6–7 ms for the default ones).
-    let cleaner = params.clean.then(|| Cleaner::new(clean)).transpose()?;
-    let mut reader = Reader {
-        params,
-        cleaner: cleaner.as_ref(),
-        corpus: Corpus::default(),
-    };
+    let cleaner = cleaner_for(params, clean)?;
+    let mut reader = Reader::new(params, cleaner.as_ref());
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
@@ -179,13 +174,8 @@ pub fn load_in_memory(
     params: &IngestParams,
     clean: &CleanParams,
 ) -> Result<Corpus> {
-    // The rules are compiled only when they are used (6–7 ms for the default ones).
-    let cleaner = params.clean.then(|| Cleaner::new(clean)).transpose()?;
-    let mut reader = Reader {
-        params,
-        cleaner: cleaner.as_ref(),
-        corpus: Corpus::default(),
-    };
+    let cleaner = cleaner_for(params, clean)?;
+    let mut reader = Reader::new(params, cleaner.as_ref());
     for f in files {
         let stem = Path::new(&f.name)
             .file_stem()
@@ -248,11 +238,28 @@ fn format_of(path: &Path) -> Format {
 /// Compressed bytes read per refill of a `.gz` input (see [`Reader::open`]).
 const GZ_INPUT_BYTES: usize = 1 << 20;
 
+/// The cleaning rules compiled, or `None` when cleaning is off: they are compiled only when
+/// they are used (6–7 ms for the default ones).
+fn cleaner_for(params: &IngestParams, clean: &CleanParams) -> Result<Option<Cleaner>> {
+    params.clean.then(|| Cleaner::new(clean)).transpose()
+}
+
 struct Reader<'a> {
     params: &'a IngestParams,
     /// The cleaning rules; `None` when `params.clean` is off.
     cleaner: Option<&'a Cleaner>,
     corpus: Corpus,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader with no articles yet; `cleaner` is used only when `params.clean` is on.
+    fn new(params: &'a IngestParams, cleaner: Option<&'a Cleaner>) -> Self {
+        Reader {
+            params,
+            cleaner: cleaner.filter(|_| params.clean),
+            corpus: Corpus::default(),
+        }
+    }
 }
 
 impl Reader<'_> {

@@ -66,8 +66,9 @@ fn main() {
             use std::io::Write;
             let _ = std::io::stdout().flush();
             // Ends the process without the allocator's exit-time sweep: mimalloc hands every
-            // free page back to the kernel one `madvise` at a time before exiting (25–55 ms after
-            // a 20 Newsgroups run, BENCHMARKS.md), which the kernel does anyway, all at once.
+            // free page back to the kernel one `madvise` at a time before exiting, which the
+            // kernel does anyway, all at once (after a 20 Newsgroups run, the run folder's
+            // rename to exit took 33–62 ms with the sweep, 5–8 ms without; BENCHMARKS.md).
             // SAFETY: `_exit` ends the process at once; stdout is flushed above, stderr is
             // unbuffered, and every file the command wrote is closed and renamed already.
             unsafe { libc::_exit(0) }

@@ -532,7 +532,7 @@ fn zeros_huge(rows: usize, cols: usize) -> Array2<f32> {
 /// 20 Newsgroups, all of it then overwritten. Here each chunk is zeroed by a worker, and on
 /// Linux the allocation is first advised `MADV_HUGEPAGE`, so pages faulted in by those writes
 /// may be huge pages.
-pub(crate) fn zeroed<T: Copy + Default + Send + Sync>(n: usize) -> Vec<T> {
+fn zeroed<T: Copy + Default + Send + Sync>(n: usize) -> Vec<T> {
     /// Elements per parallel zeroing task.
     const CHUNK: usize = 1 << 16;
     let mut v: Vec<T> = Vec::with_capacity(n);

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CleanParams, Cleaner, Corpus, Format, IngestParams, Reader, format_of};
+use super::{CleanParams, Cleaner, Corpus, Format, IngestParams, Reader, cleaner_for, format_of};
 use crate::error::Result;
 
 /// Reads one file's bytes as [`super::load`] would read the file `name` (`.jsonl[.gz]`/`.ndjson`
@@ -30,15 +30,7 @@ pub fn load_bytes(
     params: &IngestParams,
     clean: &CleanParams,
 ) -> Result<Corpus> {
-    let cleaner = params.clean.then(|| Cleaner::new(clean)).transpose()?;
-    let mut reader = Reader {
-        params,
-        cleaner: cleaner.as_ref(),
-        corpus: Corpus::default(),
-    };
-    let path = PathBuf::from(name);
-    read(&mut reader, &path, bytes)?;
-    reader.finish(&[path])
+    load_bytes_using(name, bytes, params, cleaner_for(params, clean)?.as_ref())
 }
 
 /// [`load_bytes`] with the cleaning rules already compiled, for callers that read many files
@@ -49,11 +41,16 @@ pub fn load_bytes_with(
     params: &IngestParams,
     cleaner: &Cleaner,
 ) -> Result<Corpus> {
-    let mut reader = Reader {
-        params,
-        cleaner: params.clean.then_some(cleaner),
-        corpus: Corpus::default(),
-    };
+    load_bytes_using(name, bytes, params, Some(cleaner))
+}
+
+fn load_bytes_using(
+    name: &str,
+    bytes: &[u8],
+    params: &IngestParams,
+    cleaner: Option<&Cleaner>,
+) -> Result<Corpus> {
+    let mut reader = Reader::new(params, cleaner);
     let path = PathBuf::from(name);
     read(&mut reader, &path, bytes)?;
     reader.finish(&[path])
