@@ -367,11 +367,12 @@ fn class_tfidf(
     for (r, &t) in assignment.iter().enumerate() {
         members[t].push(r);
     }
+    let counter = tfidf.counts(vec_params);
     let counts: Vec<Vec<f64>> = members
         .into_par_iter()
         .map(|rows| {
             let mut c = vec![0f64; v];
-            tfidf.for_each_count(rows, vec_params, |_, col, n| {
+            counter.for_each(rows, |_, col, n| {
                 c[col as usize] += if sublinear { 1.0 + n.ln() } else { n };
             });
             c
@@ -386,7 +387,7 @@ fn class_tfidf(
         }
     }
     counts
-        .iter()
+        .par_iter()
         .zip(&totals)
         .map(|(c, &total)| {
             let mut w: Vec<(u32, f64)> = c

@@ -608,12 +608,19 @@ impl Tfidf {
     /// whole numbers, so rounding removes the f32 error exactly for any count below a million
     /// (below about 100,000 with `sublinear_tf`, where the count comes back through `exp`).
     /// `params` must be the ones used to fit; not meaningful in hashing mode (signed sums).
+    /// To read several groups of rows, make one [`Tfidf::counts`] and call it per group.
     pub fn for_each_count(
         &self,
         rows: impl IntoIterator<Item = usize>,
         params: &TfidfParams,
-        mut f: impl FnMut(usize, u32, f64),
+        f: impl FnMut(usize, u32, f64),
     ) {
+        self.counts(params).for_each(rows, f);
+    }
+
+    /// The raw counts of this matrix's entries (see [`Tfidf::for_each_count`]), with the idf
+    /// computed once for every call.
+    pub fn counts<'a>(&'a self, params: &'a TfidfParams) -> Counts<'a> {
         debug_assert_eq!(
             self.row_scale.len(),
             self.matrix.rows(),
@@ -623,23 +630,54 @@ impl Tfidf {
             params.hashing.is_none(),
             "hashed columns have no counts to recover"
         );
-        let idf = idf_values(&self.df, self.matrix.rows(), params);
+        Counts {
+            tfidf: self,
+            params,
+            idf: idf_values(&self.df, self.matrix.rows(), params),
+        }
+    }
+}
+
+/// Recovers the raw counts of a [`Tfidf`]'s entries; made by [`Tfidf::counts`].
+#[derive(Debug)]
+pub struct Counts<'a> {
+    tfidf: &'a Tfidf,
+    params: &'a TfidfParams,
+    idf: Vec<f64>,
+}
+
+impl Counts<'_> {
+    /// [`Tfidf::for_each_count`] over `rows`.
+    pub fn for_each(
+        &self,
+        rows: impl IntoIterator<Item = usize>,
+        mut f: impl FnMut(usize, u32, f64),
+    ) {
+        let (t, params, idf) = (self.tfidf, self.params, &self.idf);
         for r in rows {
-            let (cols, vals) = self.matrix.row(r);
-            let scale = self.row_scale[r];
+            let (cols, vals) = t.matrix.row(r);
+            let scale = t.row_scale[r];
             for (&c, &v) in cols.iter().zip(vals) {
                 let w = f64::from(v) * scale / idf[c as usize];
                 let n = if params.binary {
                     1.0
                 } else if params.sublinear_tf {
-                    (w - 1.0).exp().round()
+                    round_count((w - 1.0).exp())
                 } else {
-                    w.round()
+                    round_count(w)
                 };
                 f(r, c, n.max(1.0));
             }
         }
     }
+}
+
+/// `w.round()` for `0 ≤ w < 2⁶³` (a count is never negative), without the libm call that
+/// `f64::round` compiles to on baseline x86-64: the truncation is exact, and so is `w - r`.
+#[inline]
+fn round_count(w: f64) -> f64 {
+    let r = w as i64 as f64;
+    if w - r >= 0.5 { r + 1.0 } else { r }
 }
 
 #[cfg(test)]
@@ -1074,6 +1112,17 @@ mod tests {
         let mtx = std::fs::read_to_string(dir.path().join("matrix.mtx")).expect("mtx");
         assert!(mtx.starts_with("%%MatrixMarket matrix coordinate real general"));
         assert!(mtx.contains("\n2 3 4\n"));
+    }
+
+    #[test]
+    fn round_count_is_round_for_non_negative_values() {
+        let below_half = 0.5f64.next_down();
+        let mut values = vec![0.0, below_half, 0.5, 1.5, 2.5, 3.0 - 1e-12, 1e6 + 0.5, 4.5e15 + 0.5];
+        values.extend((0..2000).map(|i| f64::from(i) * 0.37));
+        values.extend([2f64.powi(52) + 1.0, 2f64.powi(60) + 2048.0, 9.2e18]);
+        for w in values {
+            assert_eq!(round_count(w).to_bits(), w.round().to_bits(), "{w}");
+        }
     }
 
     #[test]

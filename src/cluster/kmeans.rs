@@ -498,54 +498,66 @@ fn dots(x: &[f32], cands: &[&[f32]], out: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn dots_avx2(x: &[f32], cands: &[&[f32]], out: &mut [f32]) {
-    use std::arch::x86_64::*;
     let mut groups = cands.chunks_exact(4);
     let mut outs = out.chunks_exact_mut(4);
     for (g, o) in (&mut groups).zip(&mut outs) {
-        let n = g.iter().fold(x.len(), |n, c| n.min(c.len()));
-        let px = x.as_ptr();
-        let pc = [g[0].as_ptr(), g[1].as_ptr(), g[2].as_ptr(), g[3].as_ptr()];
-        // SAFETY: as in `dot_avx2`, every load stays below `n`, the shortest of the five rows.
-        // The operations per candidate are `dot_avx2`'s, in the same order.
-        unsafe {
-            let mut acc0 = [_mm256_setzero_ps(); 4];
-            let mut acc1 = [_mm256_setzero_ps(); 4];
-            for ch in 0..n / 16 {
-                let off = ch * 16;
-                let (x0, x1) = (
-                    _mm256_loadu_ps(px.add(off)),
-                    _mm256_loadu_ps(px.add(off + 8)),
-                );
-                for c in 0..4 {
-                    acc0[c] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(pc[c].add(off)), acc0[c]);
-                    acc1[c] = _mm256_fmadd_ps(x1, _mm256_loadu_ps(pc[c].add(off + 8)), acc1[c]);
-                }
-            }
-            let mut off = n / 16 * 16;
-            if n - off >= 8 {
-                let x0 = _mm256_loadu_ps(px.add(off));
-                for c in 0..4 {
-                    acc0[c] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(pc[c].add(off)), acc0[c]);
-                }
-                off += 8;
-            }
-            let rest = n - off;
-            if rest > 0 {
-                let mask = tail_mask(rest);
-                let x0 = _mm256_maskload_ps(px.add(off), mask);
-                for c in 0..4 {
-                    acc1[c] =
-                        _mm256_fmadd_ps(x0, _mm256_maskload_ps(pc[c].add(off), mask), acc1[c]);
-                }
-            }
-            for c in 0..4 {
-                o[c] = sum_lanes(acc0[c], acc1[c]);
-            }
-        }
+        // SAFETY: this function only runs where AVX2 and FMA exist.
+        o.copy_from_slice(&unsafe { dot4_avx2(x, [g[0], g[1], g[2], g[3]]) });
     }
     for (o, c) in outs.into_remainder().iter_mut().zip(groups.remainder()) {
-        // SAFETY: this function only runs where AVX2 and FMA exist.
+        // SAFETY: as above.
         *o = unsafe { dot_avx2(x, c) };
+    }
+}
+
+/// `[dot(x, c[0]), …, dot(x, c[3])]`, each equal bit for bit to [`dot_avx2`]'s result, with `x`
+/// loaded once for the four: four independent chains of multiply-adds instead of one.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn dot4_avx2(x: &[f32], g: [&[f32]; 4]) -> [f32; 4] {
+    use std::arch::x86_64::*;
+    let n = g.iter().fold(x.len(), |n, c| n.min(c.len()));
+    let px = x.as_ptr();
+    let pc = [g[0].as_ptr(), g[1].as_ptr(), g[2].as_ptr(), g[3].as_ptr()];
+    // SAFETY: as in `dot_avx2`, every load stays below `n`, the shortest of the five rows.
+    // The operations per candidate are `dot_avx2`'s, in the same order.
+    unsafe {
+        let mut acc0 = [_mm256_setzero_ps(); 4];
+        let mut acc1 = [_mm256_setzero_ps(); 4];
+        for ch in 0..n / 16 {
+            let off = ch * 16;
+            let (x0, x1) = (
+                _mm256_loadu_ps(px.add(off)),
+                _mm256_loadu_ps(px.add(off + 8)),
+            );
+            for c in 0..4 {
+                acc0[c] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(pc[c].add(off)), acc0[c]);
+                acc1[c] = _mm256_fmadd_ps(x1, _mm256_loadu_ps(pc[c].add(off + 8)), acc1[c]);
+            }
+        }
+        let mut off = n / 16 * 16;
+        if n - off >= 8 {
+            let x0 = _mm256_loadu_ps(px.add(off));
+            for c in 0..4 {
+                acc0[c] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(pc[c].add(off)), acc0[c]);
+            }
+            off += 8;
+        }
+        let rest = n - off;
+        if rest > 0 {
+            let mask = tail_mask(rest);
+            let x0 = _mm256_maskload_ps(px.add(off), mask);
+            for c in 0..4 {
+                acc1[c] = _mm256_fmadd_ps(x0, _mm256_maskload_ps(pc[c].add(off), mask), acc1[c]);
+            }
+        }
+        [
+            sum_lanes(acc0[0], acc1[0]),
+            sum_lanes(acc0[1], acc1[1]),
+            sum_lanes(acc0[2], acc1[2]),
+            sum_lanes(acc0[3], acc1[3]),
+        ]
     }
 }
 
@@ -774,7 +786,14 @@ impl ElkanStep<'_> {
                 return unsafe { self.rows_avx2(first, lab, up, lo) };
             }
         }
-        self.rows_with(dot_portable, first, lab, up, lo)
+        self.rows_with(
+            dot_portable,
+            |a, g| g.map(|c| dot_portable(a, c)),
+            first,
+            lab,
+            up,
+            lo,
+        )
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -787,13 +806,27 @@ impl ElkanStep<'_> {
         lo: &mut [f32],
     ) -> Vec<(usize, usize, usize)> {
         // SAFETY (of the closure's call): this function only runs where AVX2 and FMA exist.
-        self.rows_with(|a, b| unsafe { dot_avx2(a, b) }, first, lab, up, lo)
+        self.rows_with(
+            |a, b| unsafe { dot_avx2(a, b) },
+            |a, g| unsafe { dot4_avx2(a, g) },
+            first,
+            lab,
+            up,
+            lo,
+        )
     }
 
+    /// The step in three passes over the chunk, each leaving fewer rows: first every row's
+    /// bounds are moved (rows the bounds settle drop out), then the survivors' upper bounds are
+    /// tightened with one exact distance, then the rows still open compare with their remaining
+    /// candidates. The passes make the same decisions as one pass per row would, but keep the
+    /// hard-to-predict branches out of the loops that compute distances, so the processor
+    /// overlaps the rows' dot products; the candidates of a row are computed four at a time.
     #[inline(always)]
     fn rows_with(
         &self,
         dotf: impl Fn(&[f32], &[f32]) -> f32,
+        dot4: impl Fn(&[f32], [&[f32]; 4]) -> [f32; 4],
         first: usize,
         lab: &mut [usize],
         up: &mut [f32],
@@ -810,54 +843,75 @@ impl ElkanStep<'_> {
             k,
             d,
         } = *self;
-        let mut ch = Vec::new();
-        let mut cand = vec![0u32; k];
-        for t in 0..lab.len() {
-            let i = first + t;
+        let rows = lab.len();
+        // Pass 1: move the lower bounds, and find the tightest skip threshold over the other
+        // centroids in the same branch-free pass: centroid j can be skipped when the upper
+        // bound is within max(lower bound to j, half the distance from the own centroid to j).
+        // The rows this cannot settle are listed without a branch (bounds are never NaN, so
+        // `>` is the negation of the skip test `<=`).
+        let mut bounds = vec![0f32; rows];
+        let mut open = vec![0u32; rows];
+        let mut n_open = 0;
+        for t in 0..rows {
             let a0 = lab[t];
             let lrow = &mut lo[t * k..(t + 1) * k];
-            let hrow = &hcc[a0 * k..(a0 + 1) * k];
-            // Move the lower bounds, and find the tightest skip threshold over the other
-            // centroids in the same branch-free pass: centroid j can be skipped when the upper
-            // bound is within max(lower bound to j, half the distance from the own centroid to j).
-            let bound = move_lower_bounds(lrow, deltas, hrow);
+            let bound = move_lower_bounds(lrow, deltas, &hcc[a0 * k..(a0 + 1) * k]);
+            bounds[t] = bound;
             up[t] += deltas[a0];
-            if up[t] + SLACK <= half[a0] || up[t] + SLACK <= bound {
-                continue;
-            }
-            // Tighten the upper bound with the one exact distance; most rows stop here.
+            open[n_open] = t as u32;
+            n_open += usize::from(up[t] + SLACK > half[a0] && up[t] + SLACK > bound);
+        }
+        // Pass 2: tighten the upper bound with the one exact distance; most rows stop here.
+        let mut n_hard = 0;
+        for o in 0..n_open {
+            let t = open[o] as usize;
+            let (i, a0) = (first + t, lab[t]);
             let xi = &xs[i * d..(i + 1) * d];
-            up[t] = (norms[i] - 2.0 * dotf(xi, &cs[a0 * d..(a0 + 1) * d]) + cn[a0])
+            let u = (norms[i] - 2.0 * dotf(xi, &cs[a0 * d..(a0 + 1) * d]) + cn[a0])
                 .max(0.0)
                 .sqrt();
-            lrow[a0] = up[t];
-            if up[t] + SLACK <= bound {
-                continue;
-            }
-            // The centroids the tightened bound cannot rule out, gathered without a branch per
-            // centroid (most rows have two or three); each is checked again against the best so
-            // far before its distance is computed.
+            up[t] = u;
+            lo[t * k + a0] = u;
+            open[n_hard] = t as u32;
+            n_hard += usize::from(u + SLACK > bounds[t]);
+        }
+        // Pass 3: the centroids the tightened bound cannot rule out, gathered without a branch
+        // per centroid (most rows have two to four), and their distances, four at a time. (A
+        // centroid that an earlier candidate of the row would have ruled out gets its exact
+        // distance too: its lower bound only gets tighter, and it cannot win.)
+        let mut ch = Vec::new();
+        let mut cand = vec![0u32; k];
+        for &t in &open[..n_hard] {
+            let t = t as usize;
+            let (i, a0) = (first + t, lab[t]);
+            let lrow = &mut lo[t * k..(t + 1) * k];
+            let hrow = &hcc[a0 * k..(a0 + 1) * k];
             let thr = up[t] + SLACK;
             let mut m = 0;
             for (j, (&l, &h)) in lrow.iter().zip(hrow).enumerate() {
                 cand[m] = j as u32;
-                m += usize::from(l.max(h) < thr);
+                m += usize::from((if l > h { l } else { h }) < thr);
             }
-            let mut a = a0;
-            for &j in &cand[..m] {
-                let j = j as usize;
-                if j == a || up[t] + SLACK <= lrow[j].max(hcc[a * k + j]) {
-                    continue;
-                }
-                let dj = (norms[i] - 2.0 * dotf(xi, &cs[j * d..(j + 1) * d]) + cn[j])
-                    .max(0.0)
-                    .sqrt();
-                lrow[j] = dj;
-                if dj < up[t] || (dj == up[t] && j < a) {
-                    a = j;
-                    up[t] = dj;
+            let xi = &xs[i * d..(i + 1) * d];
+            let (mut a, mut best) = (a0, up[t]);
+            for g in cand[..m].chunks(4) {
+                // A short last group repeats its last centroid; the extra results are unused.
+                let row = |q: usize| {
+                    let j = g.get(q).copied().unwrap_or(g[g.len() - 1]) as usize;
+                    &cs[j * d..(j + 1) * d]
+                };
+                let dv = dot4(xi, [row(0), row(1), row(2), row(3)]);
+                for (&j, &dot) in g.iter().zip(&dv) {
+                    let j = j as usize;
+                    let dj = (norms[i] - 2.0 * dot + cn[j]).max(0.0).sqrt();
+                    lrow[j] = dj;
+                    if dj < best || (dj == best && j < a) {
+                        a = j;
+                        best = dj;
+                    }
                 }
             }
+            up[t] = best;
             if a != a0 {
                 lab[t] = a;
                 ch.push((i, a0, a));
@@ -1109,6 +1163,55 @@ pub(crate) mod tests {
         }
         crate::reduce::normalize_rows(&mut x);
         (x, y)
+    }
+
+    /// Plain Lloyd with the same distances (`dot`), tie rule (lowest centroid) and update
+    /// (means summed in f64) as [`lloyd`], computing every distance in every iteration.
+    fn plain_lloyd(x: ArrayView2<'_, f32>, mut c: Array2<f32>, max_iter: usize) -> Vec<usize> {
+        let (n, d) = x.dim();
+        let k = c.nrows();
+        let norms = row_sq_norms(x);
+        let mut labels = vec![usize::MAX; n];
+        for _ in 0..=max_iter {
+            let cn = row_sq_norms(c.view());
+            let next: Vec<usize> = (0..n)
+                .map(|i| {
+                    let xi = x.row(i).to_vec();
+                    let (mut b, mut bd) = (0, f32::INFINITY);
+                    for j in 0..k {
+                        let cj = c.row(j).to_vec();
+                        let dist = (norms[i] - 2.0 * dot(&xi, &cj) + cn[j]).max(0.0).sqrt();
+                        if dist < bd {
+                            (b, bd) = (j, dist);
+                        }
+                    }
+                    b
+                })
+                .collect();
+            if next == labels {
+                break;
+            }
+            labels = next;
+            let (sums, counts) = cluster_sums(x, &labels, k);
+            assert!(counts.iter().all(|&m| m > 0), "no cluster empties here");
+            c = Array2::from_shape_fn((k, d), |(j, t)| {
+                (sums[(j, t)] * (1.0 / counts[j] as f64)) as f32
+            });
+        }
+        labels
+    }
+
+    #[test]
+    fn elkan_bounds_give_the_labels_of_plain_lloyd() {
+        // Overlapping clusters (noise as large as the spread of the centres) in an odd number of
+        // dimensions, so most rows need their candidates' distances in most iterations.
+        let (x, _) = blobs(4000, 37, 20, 3.0, 11);
+        let norms = row_sq_norms(x.view());
+        let mut rng = run_rng(5, 0);
+        let init = init_centroids(x.view(), &norms, 20, &KMeansInit::KMeansPlusPlus, &mut rng);
+        let fast = lloyd(x.view(), &norms, init.clone(), 300, 0.0);
+        assert!(fast.n_iter >= 10, "a long run: {} iterations", fast.n_iter);
+        assert_eq!(fast.labels, plain_lloyd(x.view(), init, 300));
     }
 
     #[test]
