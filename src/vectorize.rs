@@ -1117,7 +1117,16 @@ mod tests {
     #[test]
     fn round_count_is_round_for_non_negative_values() {
         let below_half = 0.5f64.next_down();
-        let mut values = vec![0.0, below_half, 0.5, 1.5, 2.5, 3.0 - 1e-12, 1e6 + 0.5, 4.5e15 + 0.5];
+        let mut values = vec![
+            0.0,
+            below_half,
+            0.5,
+            1.5,
+            2.5,
+            3.0 - 1e-12,
+            1e6 + 0.5,
+            4.5e15 + 0.5,
+        ];
         values.extend((0..2000).map(|i| f64::from(i) * 0.37));
         values.extend([2f64.powi(52) + 1.0, 2f64.powi(60) + 2048.0, 9.2e18]);
         for w in values {
