@@ -1178,9 +1178,9 @@ pub(crate) mod tests {
                 .map(|i| {
                     let xi = x.row(i).to_vec();
                     let (mut b, mut bd) = (0, f32::INFINITY);
-                    for j in 0..k {
+                    for (j, &cnj) in cn.iter().enumerate() {
                         let cj = c.row(j).to_vec();
-                        let dist = (norms[i] - 2.0 * dot(&xi, &cj) + cn[j]).max(0.0).sqrt();
+                        let dist = (norms[i] - 2.0 * dot(&xi, &cj) + cnj).max(0.0).sqrt();
                         if dist < bd {
                             (b, bd) = (j, dist);
                         }
