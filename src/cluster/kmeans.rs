@@ -607,14 +607,17 @@ fn lloyd(
             .zip(lower.par_chunks_mut(ROW_CHUNK * k))
             .enumerate()
             .for_each(|(ci, ((lab, up), lo))| {
+                // Every centroid's dot product with the row, four at a time (as `dot` computes
+                // each one).
+                let rows: Vec<&[f32]> = cs.chunks_exact(d.max(1)).take(k).collect();
+                let mut dv = vec![0f32; k];
                 for t in 0..lab.len() {
                     let i = ci * ROW_CHUNK + t;
                     let xi = &xs[i * d..(i + 1) * d];
+                    dots(xi, &rows, &mut dv);
                     let (mut b, mut bd) = (0usize, f32::INFINITY);
                     for j in 0..k {
-                        let dist = (norms[i] - 2.0 * dot(xi, &cs[j * d..(j + 1) * d]) + cn[j])
-                            .max(0.0)
-                            .sqrt();
+                        let dist = (norms[i] - 2.0 * dv[j] + cn[j]).max(0.0).sqrt();
                         lo[t * k + j] = dist;
                         if dist < bd {
                             bd = dist;
@@ -768,6 +771,14 @@ struct ElkanStep<'a> {
     d: usize,
 }
 
+/// The inner loops an Elkan step is compiled with: one dot product, four against one row, and
+/// the gathering of candidate centroids (see [`candidates`]).
+struct Kernels<D, D4, G> {
+    dot: D,
+    dot4: D4,
+    gather: G,
+}
+
 impl ElkanStep<'_> {
     /// Rows `first..first + lab.len()`: updates their labels and bounds, returns the changes
     /// `(row, old, new)` in row order. Dispatches once per chunk to a body compiled for
@@ -786,14 +797,12 @@ impl ElkanStep<'_> {
                 return unsafe { self.rows_avx2(first, lab, up, lo) };
             }
         }
-        self.rows_with(
-            dot_portable,
-            |a, g| g.map(|c| dot_portable(a, c)),
-            first,
-            lab,
-            up,
-            lo,
-        )
+        let kernels = Kernels {
+            dot: dot_portable,
+            dot4: |a: &[f32], g: [&[f32]; 4]| g.map(|c| dot_portable(a, c)),
+            gather: candidates,
+        };
+        self.rows_with(kernels, first, lab, up, lo)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -805,15 +814,15 @@ impl ElkanStep<'_> {
         up: &mut [f32],
         lo: &mut [f32],
     ) -> Vec<(usize, usize, usize)> {
-        // SAFETY (of the closure's call): this function only runs where AVX2 and FMA exist.
-        self.rows_with(
-            |a, b| unsafe { dot_avx2(a, b) },
-            |a, g| unsafe { dot4_avx2(a, g) },
-            first,
-            lab,
-            up,
-            lo,
-        )
+        // SAFETY (of the closures' calls): this function only runs where AVX2 and FMA exist.
+        let kernels = Kernels {
+            dot: |a: &[f32], b: &[f32]| unsafe { dot_avx2(a, b) },
+            dot4: |a: &[f32], g: [&[f32]; 4]| unsafe { dot4_avx2(a, g) },
+            gather: |l: &[f32], h: &[f32], thr: f32, cand: &mut [u32]| unsafe {
+                candidates_avx2(l, h, thr, cand)
+            },
+        };
+        self.rows_with(kernels, first, lab, up, lo)
     }
 
     /// The step in three passes over the chunk, each leaving fewer rows: first every row's
@@ -825,8 +834,11 @@ impl ElkanStep<'_> {
     #[inline(always)]
     fn rows_with(
         &self,
-        dotf: impl Fn(&[f32], &[f32]) -> f32,
-        dot4: impl Fn(&[f32], [&[f32]; 4]) -> [f32; 4],
+        kernels: Kernels<
+            impl Fn(&[f32], &[f32]) -> f32,
+            impl Fn(&[f32], [&[f32]; 4]) -> [f32; 4],
+            impl Fn(&[f32], &[f32], f32, &mut [u32]) -> usize,
+        >,
         first: usize,
         lab: &mut [usize],
         up: &mut [f32],
@@ -843,6 +855,11 @@ impl ElkanStep<'_> {
             k,
             d,
         } = *self;
+        let Kernels {
+            dot: dotf,
+            dot4,
+            gather,
+        } = kernels;
         let rows = lab.len();
         // Pass 1: move the lower bounds, and find the tightest skip threshold over the other
         // centroids in the same branch-free pass: centroid j can be skipped when the upper
@@ -886,12 +903,7 @@ impl ElkanStep<'_> {
             let (i, a0) = (first + t, lab[t]);
             let lrow = &mut lo[t * k..(t + 1) * k];
             let hrow = &hcc[a0 * k..(a0 + 1) * k];
-            let thr = up[t] + SLACK;
-            let mut m = 0;
-            for (j, (&l, &h)) in lrow.iter().zip(hrow).enumerate() {
-                cand[m] = j as u32;
-                m += usize::from((if l > h { l } else { h }) < thr);
-            }
+            let m = gather(lrow, hrow, up[t] + SLACK, &mut cand);
             let xi = &xs[i * d..(i + 1) * d];
             let (mut a, mut best) = (a0, up[t]);
             for g in cand[..m].chunks(4) {
@@ -919,6 +931,52 @@ impl ElkanStep<'_> {
         }
         ch
     }
+}
+
+/// Writes into `cand` the centroids `j` whose bound `max(lrow[j], hrow[j])` is below `thr`, in
+/// increasing order, and returns how many; without a branch per centroid. `cand` holds at least
+/// `lrow.len()` entries.
+#[inline(always)]
+fn candidates(lrow: &[f32], hrow: &[f32], thr: f32, cand: &mut [u32]) -> usize {
+    let mut m = 0;
+    for (j, (&l, &h)) in lrow.iter().zip(hrow).enumerate() {
+        cand[m] = j as u32;
+        m += usize::from((if l > h { l } else { h }) < thr);
+    }
+    m
+}
+
+/// [`candidates`], eight centroids per comparison (bounds are never NaN, so the vector maximum
+/// is the scalar one).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn candidates_avx2(lrow: &[f32], hrow: &[f32], thr: f32, cand: &mut [u32]) -> usize {
+    use std::arch::x86_64::*;
+    let k = lrow.len().min(hrow.len());
+    let (mut m, mut j) = (0, 0);
+    let t = _mm256_set1_ps(thr);
+    while j + 8 <= k {
+        // SAFETY: j + 8 ≤ k, the length of both rows.
+        let below = unsafe {
+            let l = _mm256_loadu_ps(lrow.as_ptr().add(j));
+            let h = _mm256_loadu_ps(hrow.as_ptr().add(j));
+            _mm256_cmp_ps::<_CMP_LT_OQ>(_mm256_max_ps(l, h), t)
+        };
+        let mut bits = _mm256_movemask_ps(below) as u32;
+        while bits != 0 {
+            cand[m] = j as u32 + bits.trailing_zeros();
+            m += 1;
+            bits &= bits - 1;
+        }
+        j += 8;
+    }
+    // The last k mod 8 centroids one by one, numbered from `j`.
+    let tail = candidates(&lrow[j..k], &hrow[j..k], thr, &mut cand[m..]);
+    for c in &mut cand[m..m + tail] {
+        *c += j as u32;
+    }
+    m + tail
 }
 
 /// Moves a row's lower bounds by the centroid shifts (`l = max(l - δ, 0)`) and returns
@@ -1308,6 +1366,34 @@ pub(crate) mod tests {
             dots(&x, &cands, &mut out);
             for (o, c) in out.iter().zip(&cands) {
                 assert_eq!(o.to_bits(), dot(&x, c).to_bits(), "n {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn vector_candidates_equal_the_scalar_ones() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for k in [1, 7, 8, 9, 16, 20, 33] {
+            for _ in 0..50 {
+                // Values on a coarse grid, so ties with the threshold happen.
+                let mut v = || f32::from(rng.gen_range(0u8..8)) * 0.25;
+                let l: Vec<f32> = (0..k).map(|_| v()).collect();
+                let mut h: Vec<f32> = (0..k).map(|_| v()).collect();
+                h[k / 2] = f32::INFINITY;
+                let thr = v();
+                let (mut a, mut b) = (vec![0u32; k], vec![0u32; k]);
+                let m = candidates(&l, &h, thr, &mut a);
+                let want: Vec<u32> = (0..k as u32)
+                    .filter(|&j| l[j as usize].max(h[j as usize]) < thr)
+                    .collect();
+                assert_eq!(&a[..m], &want[..], "k {k}");
+                #[cfg(target_arch = "x86_64")]
+                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has the features.
+                    let mb = unsafe { candidates_avx2(&l, &h, thr, &mut b) };
+                    assert_eq!(&b[..mb], &want[..], "k {k}");
+                }
+                let _ = &mut b;
             }
         }
     }
