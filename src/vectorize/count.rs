@@ -121,9 +121,10 @@ struct FeatureStat {
 
 /// The counts of one chunk of documents.
 pub(super) struct ChunkCounts<'a> {
-    /// The chunk's documents, lowercased.
+    /// The chunk's documents that needed no lowercasing (the others are emptied once counted).
     texts: Vec<Cow<'a, str>>,
-    /// Stems, concatenated (stemming mode only).
+    /// The words that are not slices of `texts`, concatenated: stems (stemming mode), and the
+    /// words of documents that had to be lowercased.
     stems: String,
     /// Chunk-local word id → word (after stop words and stemming).
     words: Vec<WordRef>,
@@ -205,7 +206,7 @@ pub(super) fn count_chunks<'a>(
 }
 
 fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> ChunkCounts<'a> {
-    let texts: Vec<Cow<'a, str>> = docs.iter().map(|d| an.lowered(d)).collect();
+    let mut texts: Vec<Cow<'a, str>> = docs.iter().map(|d| an.lowered(d)).collect();
     let mut stems = String::new();
     let mut words: Vec<WordRef> = Vec::new();
     let mut features = FeatureTable::new();
@@ -286,6 +287,25 @@ fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> C
                 }
             }
             indptr.push(entries.len());
+        }
+    }
+    // The words of documents that had to be lowercased move into the arena, and those copies
+    // go: a chunk keeps only its distinct words, not a lowercased copy of its text, until the
+    // merge (20 Newsgroups: about 60 MB less held and first touched across the chunks, as
+    // freed copies are reused by the next chunk).
+    for w in &mut words {
+        let (d, start, len) = *w;
+        if d != NONE
+            && let Cow::Owned(text) = &texts[d as usize]
+        {
+            let (a, b) = (start as usize, start as usize + len as usize);
+            *w = (NONE, stems.len() as u32, len);
+            stems.push_str(&text[a..b]);
+        }
+    }
+    for t in &mut texts {
+        if let Cow::Owned(_) = t {
+            *t = Cow::Borrowed("");
         }
     }
     let mut chunk = ChunkCounts {
