@@ -291,8 +291,8 @@ fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> C
     }
     // The words of documents that had to be lowercased move into the arena, and those copies
     // go: a chunk keeps only its distinct words, not a lowercased copy of its text, until the
-    // merge (20 Newsgroups: about 60 MB less held and first touched across the chunks, as
-    // freed copies are reused by the next chunk).
+    // merge, and the next chunk reuses the copies' memory (20 Newsgroups: peak RSS 250 → 230 MB
+    // and 6,000 fewer first-touch page faults).
     for w in &mut words {
         let (d, start, len) = *w;
         if d != NONE
