@@ -510,8 +510,9 @@ unsafe fn dots_avx2(x: &[f32], cands: &[&[f32]], out: &mut [f32]) {
     }
 }
 
-/// `[dot(x, c[0]), …, dot(x, c[3])]`, each equal bit for bit to [`dot_avx2`]'s result, with `x`
-/// loaded once for the four: four independent chains of multiply-adds instead of one.
+/// `[dot(x, c[0]), …, dot(x, c[3])]`, each equal bit for bit to [`dot_avx2`]'s result when the
+/// five rows have one length (as at every call here; otherwise all four use the shortest), with
+/// `x` loaded once for the four: four independent chains of multiply-adds instead of one.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[inline]
@@ -828,9 +829,13 @@ impl ElkanStep<'_> {
     /// The step in three passes over the chunk, each leaving fewer rows: first every row's
     /// bounds are moved (rows the bounds settle drop out), then the survivors' upper bounds are
     /// tightened with one exact distance, then the rows still open compare with their remaining
-    /// candidates. The passes make the same decisions as one pass per row would, but keep the
-    /// hard-to-predict branches out of the loops that compute distances, so the processor
-    /// overlaps the rows' dot products; the candidates of a row are computed four at a time.
+    /// candidates. Each row's skips and label are decided as one pass per row decided them, but
+    /// the hard-to-predict branches stay out of the loops that compute distances, so the
+    /// processor overlaps the rows' dot products; the candidates of a row are computed four at a
+    /// time. The one difference from checking candidates one by one: every gathered candidate
+    /// gets its exact distance, even one an earlier candidate would have ruled out, so lower
+    /// bounds can be tighter than before (still valid) and later iterations may skip more. The
+    /// labels stay plain Lloyd's (`elkan_bounds_give_the_labels_of_plain_lloyd`).
     #[inline(always)]
     fn rows_with(
         &self,
