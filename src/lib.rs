@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod reduce;
 pub mod report;
 pub mod rundir;
+mod simd;
 pub mod sparse;
 pub mod themes;
 pub mod units;

@@ -441,7 +441,7 @@ unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
         }
         let rest = n - o;
         if rest > 0 {
-            let mask = tail_mask(rest);
+            let mask = crate::simd::tail_mask(rest);
             acc1 = _mm256_fmadd_ps(
                 _mm256_maskload_ps(pa.add(o), mask),
                 _mm256_maskload_ps(pb.add(o), mask),
@@ -449,21 +449,6 @@ unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
             );
         }
         sum_lanes(acc0, acc1)
-    }
-}
-
-/// A mask of the first `rest` (< 8) lanes, for loads that must not read past a row's end.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
-    use std::arch::x86_64::*;
-    const LANE: [i32; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
-    // SAFETY: LANE holds the 8 i32 that one unaligned 256-bit load reads.
-    unsafe {
-        _mm256_cmpgt_epi32(
-            _mm256_set1_epi32(rest as i32),
-            _mm256_loadu_si256(LANE.as_ptr().cast()),
-        )
     }
 }
 
@@ -547,7 +532,7 @@ unsafe fn dot4_avx2(x: &[f32], g: [&[f32]; 4]) -> [f32; 4] {
         }
         let rest = n - off;
         if rest > 0 {
-            let mask = tail_mask(rest);
+            let mask = crate::simd::tail_mask(rest);
             let x0 = _mm256_maskload_ps(px.add(off), mask);
             for c in 0..4 {
                 acc1[c] = _mm256_fmadd_ps(x0, _mm256_maskload_ps(pc[c].add(off), mask), acc1[c]);
