@@ -61,41 +61,158 @@ pub fn is_word_char(c: char) -> bool {
 
 /// Calls `f` with every maximal run of two or more word characters in `text`: the matches of
 /// `(?u)\b\w\w+\b`, in order.
+///
+/// Where the CPU has AVX2, stretches of 32 ASCII bytes are classified at once and their runs
+/// found from the bit mask ([`scan_words_avx2`]); other text goes character by character. Both
+/// give the same tokens (`simd_scanner_gives_the_tokens_of_the_scalar_one`).
 #[inline]
-pub fn scan_words<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
-    let bytes = text.as_bytes();
-    let n = bytes.len();
-    let mut i = 0;
-    // Start byte of the current run and its length in characters (0 = not in a run).
-    let mut start = 0;
-    let mut run = 0usize;
-    while i < n {
-        let b = bytes[i];
+pub fn scan_words<'t>(text: &'t str, f: impl FnMut(&'t str)) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        return unsafe { scan_words_avx2(text, f) };
+    }
+    scan_words_scalar(text, f)
+}
+
+/// A run of word characters being scanned: where it starts (a byte offset) and how many
+/// characters it has so far (0 = not in a run).
+#[derive(Clone, Copy)]
+struct Run {
+    start: usize,
+    chars: usize,
+}
+
+impl Run {
+    /// Steps over the character at byte `i` of `text` (a char boundary), ending the current run
+    /// there if it is not a word character; returns the character's length in bytes.
+    #[inline(always)]
+    fn step<'t>(&mut self, text: &'t str, i: usize, f: &mut impl FnMut(&'t str)) -> usize {
+        let b = text.as_bytes()[i];
         let (word, len) = if b < 0x80 {
             (ASCII_WORD[b as usize], 1)
         } else {
             // `i` is always on a char boundary: we only ever step by whole characters.
             match text[i..].chars().next() {
                 Some(c) => (is_word_char(c), c.len_utf8()),
-                None => break,
+                None => unreachable!("i < text.len()"),
             }
         };
         if word {
-            if run == 0 {
-                start = i;
+            if self.chars == 0 {
+                self.start = i;
             }
-            run += 1;
+            self.chars += 1;
         } else {
-            if run >= 2 {
-                f(&text[start..i]);
+            if self.chars >= 2 {
+                f(&text[self.start..i]);
             }
-            run = 0;
+            self.chars = 0;
         }
-        i += len;
+        len
     }
-    if run >= 2 {
-        f(&text[start..n]);
+
+    /// Ends the text: the run in progress, if long enough, is the last token.
+    #[inline(always)]
+    fn finish<'t>(self, text: &'t str, f: &mut impl FnMut(&'t str)) {
+        if self.chars >= 2 {
+            f(&text[self.start..]);
+        }
     }
+}
+
+/// [`scan_words`] one character at a time.
+#[inline]
+fn scan_words_scalar<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let mut run = Run { start: 0, chars: 0 };
+    let mut i = 0;
+    while i < text.len() {
+        i += run.step(text, i, &mut f);
+    }
+    run.finish(text, &mut f);
+}
+
+/// [`scan_words`] 32 bytes at a time where they are all ASCII: one comparison per class gives
+/// the word bytes as a bit mask, whose runs of ones are the words (a run still open at the end
+/// of a block carries over to the next). A block holding a non-ASCII byte is stepped through
+/// character by character, as the scalar scanner does, with the same run state.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn scan_words_avx2<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    use std::arch::x86_64::*;
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut run = Run { start: 0, chars: 0 };
+    let mut i = 0;
+    while i + 32 <= n {
+        // SAFETY: bytes i..i + 32 lie inside `text`.
+        let v = unsafe { _mm256_loadu_si256(bytes.as_ptr().add(i).cast()) };
+        if _mm256_movemask_epi8(v) != 0 {
+            // A non-ASCII byte: step through the block (possibly a few bytes past it, to the end
+            // of its last character) one character at a time.
+            let end = i + 32;
+            while i < end {
+                i += run.step(text, i, &mut f);
+            }
+            continue;
+        }
+        // ASCII only (so signed comparisons order bytes as unsigned ones): digits, letters of
+        // either case (`| 0x20` folds upper onto lower case), and `_`.
+        let digit = _mm256_and_si256(
+            _mm256_cmpgt_epi8(v, _mm256_set1_epi8(b'0' as i8 - 1)),
+            _mm256_cmpgt_epi8(_mm256_set1_epi8(b'9' as i8 + 1), v),
+        );
+        let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+        let letter = _mm256_and_si256(
+            _mm256_cmpgt_epi8(folded, _mm256_set1_epi8(b'a' as i8 - 1)),
+            _mm256_cmpgt_epi8(_mm256_set1_epi8(b'z' as i8 + 1), folded),
+        );
+        let under = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'_' as i8));
+        let word = _mm256_or_si256(_mm256_or_si256(digit, letter), under);
+        let m = _mm256_movemask_epi8(word) as u32;
+        let mut pos = 0;
+        if run.chars > 0 {
+            // The run open from before goes on to the first non-word byte.
+            let gap = !m;
+            if gap == 0 {
+                run.chars += 32;
+                i += 32;
+                continue;
+            }
+            pos = gap.trailing_zeros();
+            run.chars += pos as usize;
+            if run.chars >= 2 {
+                f(&text[run.start..i + pos as usize]);
+            }
+            run.chars = 0;
+        }
+        while pos < 32 {
+            let words = m >> pos;
+            if words == 0 {
+                break;
+            }
+            let s = pos + words.trailing_zeros();
+            let gaps = !m >> s;
+            if gaps == 0 {
+                // Runs to the end of the block: carried over.
+                run = Run {
+                    start: i + s as usize,
+                    chars: (32 - s) as usize,
+                };
+                break;
+            }
+            let e = s + gaps.trailing_zeros();
+            if e - s >= 2 {
+                f(&text[i + s as usize..i + e as usize]);
+            }
+            pos = e;
+        }
+        i += 32;
+    }
+    while i < n {
+        i += run.step(text, i, &mut f);
+    }
+    run.finish(text, &mut f);
 }
 
 /// How tokens are cut out of (lowercased) text.
@@ -354,6 +471,46 @@ mod tests {
         assert_eq!(scan(""), Vec::<&str>::new());
         assert_eq!(scan("ab"), ["ab"]);
         assert_eq!(scan("it's e-mail"), ["it", "mail"]);
+    }
+
+    #[test]
+    fn simd_scanner_gives_the_tokens_of_the_scalar_one() {
+        use rand::{Rng, SeedableRng};
+        // ASCII word and non-word bytes, two-, three- and four-byte word characters, a
+        // combining mark (not a word character) and a non-word symbol, in texts long enough to
+        // cross several 32-byte blocks, runs ending exactly at block edges included.
+        let alphabet = [
+            "a", "Z", "_", "7", " ", ".", "-", "\n", "é", "İ", "\u{301}", "日", "𝔘", "€",
+        ];
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut texts: Vec<String> = (0..3000)
+            .map(|_| {
+                let len = rng.gen_range(0..160);
+                let ascii_only = rng.gen_bool(0.5);
+                (0..len)
+                    .map(|_| {
+                        let top = if ascii_only { 7 } else { alphabet.len() };
+                        alphabet[rng.gen_range(0..top)]
+                    })
+                    .collect()
+            })
+            .collect();
+        // Runs of every length that matters, at every offset in a block, ending in ASCII, in a
+        // non-ASCII word character and in the end of the text.
+        for pad in 0..40 {
+            for len in [1, 2, 3, 31, 32, 33, 63, 64, 65, 97] {
+                let (sp, w) = (" ".repeat(pad), "w".repeat(len));
+                texts.push(format!("{sp}{w} x"));
+                texts.push(format!("{sp}{w}é{w} x"));
+                texts.push(format!("{sp}{w}\u{301}{w}"));
+                texts.push(format!("{sp}{w}"));
+            }
+        }
+        for t in &texts {
+            let mut scalar = Vec::new();
+            scan_words_scalar(t, |w| scalar.push(w));
+            assert_eq!(scan(t), scalar, "{t:?}");
+        }
     }
 
     #[test]
