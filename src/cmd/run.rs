@@ -190,11 +190,20 @@ pub fn write_outputs(
     });
     progress.start("report");
     let t = Instant::now();
-    let html = report::html::render(report, &dir.path().join("charts"))?;
-    dir.write("report.html", html.as_bytes())?;
-    drop(html);
-    dir.write("assignments.csv", report::to_csv(report)?.as_bytes())?;
-    dir.write("themes.md", report::markdown::render(report).as_bytes())?;
+    // The three readable outputs are independent: rendered side by side, then written.
+    let charts = dir.path().join("charts");
+    let (html, (csv, md)) = rayon::join(
+        || report::html::render(report, &charts),
+        || {
+            rayon::join(
+                || report::to_csv(report),
+                || report::markdown::render(report),
+            )
+        },
+    );
+    dir.write("report.html", html?.as_bytes())?;
+    dir.write("assignments.csv", csv?.as_bytes())?;
+    dir.write("themes.md", md.as_bytes())?;
     report.timings.push(StageTime {
         stage: "report".into(),
         seconds: t.elapsed().as_secs_f64(),
