@@ -396,7 +396,14 @@ fn class_tfidf(
                 .filter(|&(_, &x)| x > 0.0)
                 .map(|(id, &x)| (id as u32, x / total.max(1.0) * (1.0 + avg / freq[id]).ln()))
                 .collect();
-            w.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            // The `top` best in full order, without sorting all of a theme's terms (tens of
+            // thousands on a large corpus): the order is total, so the result is the same.
+            let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            if w.len() > top {
+                w.select_nth_unstable_by(top, order);
+                w.truncate(top);
+            }
+            w.sort_by(order);
             w.into_iter()
                 .take(top)
                 .map(|(id, x)| (tfidf.vocab[id as usize].clone(), x as f32))

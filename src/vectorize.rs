@@ -645,7 +645,10 @@ impl Tfidf {
         Counts {
             tfidf: self,
             params,
-            idf: idf_values(&self.df, self.matrix.rows(), params),
+            inv_idf: idf_values(&self.df, self.matrix.rows(), params)
+                .into_iter()
+                .map(|v| 1.0 / v)
+                .collect(),
         }
     }
 }
@@ -655,7 +658,9 @@ impl Tfidf {
 pub struct Counts<'a> {
     tfidf: &'a Tfidf,
     params: &'a TfidfParams,
-    idf: Vec<f64>,
+    /// 1 / idf per column (a product per entry instead of a division: the rounding to a whole
+    /// count absorbs the difference, which is a few units in the 16th digit).
+    inv_idf: Vec<f64>,
 }
 
 impl Counts<'_> {
@@ -665,12 +670,12 @@ impl Counts<'_> {
         rows: impl IntoIterator<Item = usize>,
         mut f: impl FnMut(usize, u32, f64),
     ) {
-        let (t, params, idf) = (self.tfidf, self.params, &self.idf);
+        let (t, params, inv_idf) = (self.tfidf, self.params, &self.inv_idf);
         for r in rows {
             let (cols, vals) = t.matrix.row(r);
             let scale = t.row_scale[r];
             for (&c, &v) in cols.iter().zip(vals) {
-                let w = f64::from(v) * scale / idf[c as usize];
+                let w = f64::from(v) * scale * inv_idf[c as usize];
                 let n = if params.binary {
                     1.0
                 } else if params.sublinear_tf {
