@@ -342,8 +342,14 @@ fn concat_blocks(blocks: Vec<Block>, cols: usize) -> (Csr, Vec<f64>) {
 /// assert_eq!(t.matrix.rows(), 3);
 /// ```
 pub fn fit_transform(docs: &[&str], params: &TfidfParams) -> Result<Tfidf> {
+    fit_chunked(docs, params, count::chunk_bytes(docs))
+}
+
+/// [`fit_transform`] counting chunks of about `chunk_bytes` of text (the result does not depend
+/// on it).
+fn fit_chunked(docs: &[&str], params: &TfidfParams, chunk_bytes: usize) -> Result<Tfidf> {
     let analyzer = Analyzer::new(params)?;
-    let chunks = count::count_chunks(docs, &analyzer, params.hashing);
+    let chunks = count::count_chunks(docs, &analyzer, params.hashing, chunk_bytes);
     match params.hashing {
         Some(n) => Ok(fit_hashed(docs.len(), chunks, n, params)),
         None => fit_vocab(docs.len(), chunks, params),
@@ -917,7 +923,7 @@ mod tests {
     }
 
     #[test]
-    fn output_does_not_depend_on_thread_count() {
+    fn output_does_not_depend_on_thread_count_or_chunks() {
         // Enough text for several chunks.
         let words = [
             "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "the", "of",
@@ -964,7 +970,13 @@ mod tests {
                     .expect("thread pool")
                     .install(|| fit(&refs, &params))
             };
-            assert_eq!(run(1), run(2));
+            let one = run(1);
+            assert_eq!(one, run(2));
+            // One chunk, and chunks of a few documents, give the same model.
+            for bytes in [usize::MAX, 4096] {
+                let chunked = fit_chunked(&refs, &params, bytes).expect("fit succeeds");
+                assert_eq!(chunked, one, "chunks of {bytes} bytes");
+            }
         }
     }
 
