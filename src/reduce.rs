@@ -261,8 +261,10 @@ const PREFETCH: usize = 12;
 /// [`spmm_block`] compiled for AVX2/FMA (the whole loop nest, so the inner loop is inlined and
 /// vectorised with fused multiply-adds).
 ///
-/// Rows of up to 16 groups of eight (128 columns) go to [`spmm_f32_rows`], which keeps the
-/// output row in registers: in the range finder's products (110 columns on 20 Newsgroups) the
+/// Rows of up to 16 groups of eight (128 columns) go to [`spmm_f32_rows`], which sums the
+/// output row in as many vector accumulators (all in registers up to 14 groups, which the
+/// default 100 dimensions and 10 oversamples need; beyond, the compiler keeps a few on the
+/// stack): in the range finder's products (110 columns on 20 Newsgroups) the
 /// loop below loads and stores the whole output row once per non-zero and handles the last
 /// `l mod 8` columns one by one. Both give the same bits. (20 Newsgroups, `tools/ab_stages.sh`,
 /// 21 alternating runs, medians: reduce 0.186 → 0.176 s with both kernels in registers.)
@@ -341,8 +343,7 @@ unsafe fn register_rows<const N: usize, T>(
     let indptr = x.indptr();
     let cols = x.indices();
     let data = x.data();
-    // SAFETY (of the intrinsics below): the CPU has AVX2 (this function's contract).
-    let mask = unsafe { tail_mask(l % 8) };
+    assert_eq!(block.len() % l, 0, "whole rows of {l} columns");
     let end = indptr[first + block.len() / l];
     for (o, orow) in block.chunks_mut(l).enumerate() {
         let (a, e) = (indptr[first + o], indptr[first + o + 1]);
@@ -356,7 +357,8 @@ unsafe fn register_rows<const N: usize, T>(
             let v = unsafe { _mm256_set1_ps(data[p]) };
             add(&mut acc, &b[c * stride..(c + 1) * stride], v);
         }
-        unsafe { store_row(orow, &acc, mask) };
+        // SAFETY (with the intrinsics above): the CPU has AVX2 (this function's contract).
+        unsafe { store_row(orow, &acc) };
     }
 }
 
@@ -524,8 +526,9 @@ unsafe fn to_half(src: &[f32], dst: &mut [u16]) {
 
 /// Rows `first..` of `x · b` into `block` (zeroed rows of width `l`) for `b` in half precision
 /// with rows of stride `lp` (a multiple of 8, zero-padded): [`spmm_half_rows`] for rows of up to
-/// 16 groups of eight (128 columns: the default 100 dimensions and 10 oversamples fit), which
-/// keeps the output row in registers, [`spmm_half_loop`] beyond. Both give the same bits.
+/// 16 groups of eight (128 columns), which sums the output row in vector accumulators (in
+/// registers up to 14 groups: the default 100 dimensions and 10 oversamples), [`spmm_half_loop`]
+/// beyond. Both give the same bits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
 unsafe fn spmm_half_block(
@@ -633,22 +636,19 @@ unsafe fn spmm_half_rows<const N: usize>(
     unsafe { register_rows::<N, u16>(x, bh, lp, l, first, block, add) }
 }
 
-/// Stores `acc` (groups of eight) into `orow`, the last group through `mask` when `orow` is not
-/// a whole number of groups.
+/// Stores `acc` (groups of eight) into `orow`, the last group through a mask of its lanes when
+/// `orow` is not a whole number of groups.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-fn store_row<const N: usize>(
-    orow: &mut [f32],
-    acc: &[std::arch::x86_64::__m256; N],
-    mask: std::arch::x86_64::__m256i,
-) {
+fn store_row<const N: usize>(orow: &mut [f32], acc: &[std::arch::x86_64::__m256; N]) {
     use std::arch::x86_64::{_mm256_maskstore_ps, _mm256_storeu_ps};
     let (full, rest) = (orow.len() / 8, orow.len() % 8);
     assert!(
         full + usize::from(rest > 0) <= N,
         "row wider than its registers"
     );
+    let mask = tail_mask(rest);
     let dst = orow.as_mut_ptr();
     // SAFETY: `full` whole groups lie inside `orow`, and the masked store writes only the `rest`
     // lanes of the last group that lie inside it (`mask` has exactly those lanes on).
@@ -1048,7 +1048,8 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn register_kernels_give_the_bits_of_the_memory_loops() {
-        if !Operand::halves() {
+        let fma = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+        if !fma {
             return;
         }
         let mut x = planted(150, 90, 8);
@@ -1058,33 +1059,40 @@ mod tests {
         indptr.insert(1, 0);
         indptr.insert(1, 0);
         x = Csr::new(152, 90, indptr, indices, data);
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
         for l in (1..=20).chain([100, 110, 127, 128, 129, 140]) {
             let b = gaussian(90, l, 21 + l as u64);
             let bs = b.as_slice().unwrap();
+            let rows = x.rows();
+            // The register kernels store every value of their rows (a NaN left over would show);
+            // the loops add into zeros.
+            let start = if l <= 128 { f32::NAN } else { 0.0 };
+            let (mut fast, mut looped) = (vec![start; rows * l], vec![0f32; rows * l]);
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            unsafe { spmm_block_avx2(&x, bs, l, 0, &mut fast) };
+            spmm_block::<true>(&x, bs, l, 0, &mut looped);
+            assert_eq!(bits(&fast), bits(&looped), "f32 rows of width {l}");
+            assert!(fast[..2 * l].iter().all(|&v| v == 0.0), "empty rows");
+            assert!(
+                fast.iter().any(|&v| v != 0.0),
+                "width {l} computed something"
+            );
+            if !Operand::halves() {
+                continue;
+            }
             let lp = l.div_ceil(8) * 8;
             let mut bh = vec![0u16; 90 * lp];
             for (dst, src) in bh.chunks_mut(lp).zip(bs.chunks(l)) {
                 // SAFETY: the CPU has F16C (`halves`).
                 unsafe { to_half(src, dst) };
             }
-            let rows = x.rows();
-            let (mut f_fast, mut f_loop) = (vec![0f32; rows * l], vec![0f32; rows * l]);
-            let (mut h_fast, mut h_loop) = (vec![0f32; rows * l], vec![0f32; rows * l]);
+            let (mut fast, mut looped) = (vec![start; rows * l], vec![0f32; rows * l]);
             // SAFETY: the CPU has AVX2, FMA and F16C (`halves`).
             unsafe {
-                spmm_block_avx2(&x, bs, l, 0, &mut f_fast);
-                spmm_half_block(&x, &bh, l, lp, 0, &mut h_fast);
-                spmm_half_loop(&x, &bh, l, lp, 0, &mut h_loop);
+                spmm_half_block(&x, &bh, l, lp, 0, &mut fast);
+                spmm_half_loop(&x, &bh, l, lp, 0, &mut looped);
             }
-            spmm_block::<true>(&x, bs, l, 0, &mut f_loop);
-            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&f_fast), bits(&f_loop), "f32 rows of width {l}");
-            assert_eq!(bits(&h_fast), bits(&h_loop), "half rows of width {l}");
-            assert!(f_fast[..2 * l].iter().all(|&v| v == 0.0), "empty rows");
-            assert!(
-                f_fast.iter().any(|&v| v != 0.0),
-                "width {l} computed something"
-            );
+            assert_eq!(bits(&fast), bits(&looped), "half rows of width {l}");
         }
     }
 

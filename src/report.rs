@@ -99,8 +99,9 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
     w.flush().map_err(io)
 }
 
-/// Elements of a top-level list rendered per parallel batch (bounds the memory held by the
-/// rendering: a few megabytes, whatever the corpus size).
+/// Elements of a top-level list rendered per parallel batch: the rendering holds one batch's
+/// text, whatever the number of elements (a few megabytes, or 8,192 units' texts when run.json
+/// keeps every unit's text).
 const JSON_BATCH: usize = 8192;
 
 /// Writes `items` as [`Outline`] lays out a top-level list: one compact element per line,

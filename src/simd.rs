@@ -1,5 +1,5 @@
-//! Small helpers shared by the hand-written AVX2 kernels of [`crate::reduce`] and
-//! [`crate::cluster::kmeans`].
+//! Small helpers of the hand-written AVX2 kernels ([`crate::reduce`]'s products, and the mask
+//! also [`crate::cluster::kmeans`]'s dot products).
 
 /// A mask of the first `rest` (< 8) lanes, for loads and stores that must not pass a row's end.
 #[cfg(target_arch = "x86_64")]

@@ -448,13 +448,14 @@ fn unwritable_output_folder_is_an_error_naming_it() {
     );
 }
 
+// The panic is injected only in builds with debug assertions (never in a release binary), and
+// this test is built with the same profile as the binary it runs.
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the panic is injected only with debug assertions"
+)]
 #[test]
 fn a_panic_is_one_line_exit_1_and_leaves_no_folder() {
-    // The panic is injected only in builds with debug assertions (never in a release binary),
-    // and this test is built with the same profile as the binary it runs.
-    if !cfg!(debug_assertions) {
-        return;
-    }
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("out");
     let o = themata()

@@ -479,8 +479,11 @@ mod tests {
         // ASCII word and non-word bytes, two-, three- and four-byte word characters, a
         // combining mark (not a word character) and a non-word symbol, in texts long enough to
         // cross several 32-byte blocks, runs ending exactly at block edges included.
+        // Eight ASCII word characters (the ends of each range among them), then ASCII that is
+        // not, the bytes just outside those ranges included (@ [ ` { / :, DEL, a control byte).
         let alphabet = [
-            "a", "Z", "_", "7", " ", ".", "-", "\n", "é", "İ", "\u{301}", "日", "𝔘", "€",
+            "a", "Z", "_", "7", "0", "9", "z", "A", " ", ".", "-", "\n", "@", "[", "`", "{", "/",
+            ":", "\u{7f}", "\u{1}", "é", "İ", "\u{301}", "日", "𝔘", "€",
         ];
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
         let mut texts: Vec<String> = (0..3000)
@@ -489,7 +492,7 @@ mod tests {
                 let ascii_only = rng.gen_bool(0.5);
                 (0..len)
                     .map(|_| {
-                        let top = if ascii_only { 7 } else { alphabet.len() };
+                        let top = if ascii_only { 20 } else { alphabet.len() };
                         alphabet[rng.gen_range(0..top)]
                     })
                     .collect()
