@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 pub fn to_json(report: &RunReport) -> Result<String> {
     let mut out = Vec::new();
     write_json(report, &mut out)?;
-    String::from_utf8(out).map_err(|e| Error::Internal(format!("run.json: {e}")))
+    String::from_utf8(out).map_err(json_error)
 }
 
 /// Streams `run.json` (laid out as [`to_json`]) into `w`, without building the text in memory
@@ -31,7 +31,6 @@ pub fn to_json(report: &RunReport) -> Result<String> {
 /// thread.)
 pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()> {
     use serde::Serialize;
-    let err = |e: &dyn std::fmt::Display| Error::Internal(format!("run.json: {e}"));
     let RunReport {
         themata_version,
         name,
@@ -71,7 +70,7 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         &mut text,
         Outline::default(),
     ))
-    .map_err(|e| err(&e))?;
+    .map_err(json_error)?;
     // A top-level key is the only thing that follows a line break and two spaces (strings
     // escape their line breaks), so each pattern occurs exactly once.
     let at = |key: &str| {
@@ -79,7 +78,7 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         text.windows(pat.len())
             .position(|w| w == pat.as_bytes())
             .map(|p| p + pat.len() - 2)
-            .ok_or_else(|| err(&format!("no empty `{key}` in the report's outline")))
+            .ok_or_else(|| json_error(format!("no empty `{key}` in the report's outline")))
     };
     let (a, u) = (at("articles")?, at("units")?);
     let (first, second) = if a < u { (a, u) } else { (u, a) };
@@ -90,13 +89,18 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
             write_lines(w, units)
         }
     };
-    let io = |e: std::io::Error| err(&e);
-    w.write_all(&text[..first]).map_err(io)?;
+    w.write_all(&text[..first]).map_err(json_error)?;
     list(&mut w, first)?;
-    w.write_all(&text[first + 2..second]).map_err(io)?;
+    w.write_all(&text[first + 2..second]).map_err(json_error)?;
     list(&mut w, second)?;
-    w.write_all(&text[second + 2..]).map_err(io)?;
-    w.flush().map_err(io)
+    w.write_all(&text[second + 2..]).map_err(json_error)?;
+    w.flush().map_err(json_error)
+}
+
+/// A failure to serialise or write run.json, as the internal error every part of its writing
+/// reports.
+fn json_error(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("run.json: {e}"))
 }
 
 /// Elements of a top-level list rendered per parallel batch: the rendering holds one batch's
@@ -112,11 +116,10 @@ fn write_lines<W: std::io::Write, T: serde::Serialize + Sync>(
     items: &[T],
 ) -> Result<()> {
     use rayon::prelude::*;
-    let err = |e: &dyn std::fmt::Display| Error::Internal(format!("run.json: {e}"));
     if items.is_empty() {
-        return w.write_all(b"[]").map_err(|e| err(&e));
+        return w.write_all(b"[]").map_err(json_error);
     }
-    w.write_all(b"[").map_err(|e| err(&e))?;
+    w.write_all(b"[").map_err(json_error)?;
     for (b, batch) in items.chunks(JSON_BATCH).enumerate() {
         let parts: Vec<Vec<u8>> = batch
             .par_chunks(512)
@@ -126,16 +129,16 @@ fn write_lines<W: std::io::Write, T: serde::Serialize + Sync>(
                 for (i, item) in chunk.iter().enumerate() {
                     let first = b == 0 && c == 0 && i == 0;
                     buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    serde_json::to_writer(&mut buf, item).map_err(|e| err(&e))?;
+                    serde_json::to_writer(&mut buf, item).map_err(json_error)?;
                 }
                 Ok(buf)
             })
             .collect::<Result<_>>()?;
         for p in parts {
-            w.write_all(&p).map_err(|e| err(&e))?;
+            w.write_all(&p).map_err(json_error)?;
         }
     }
-    w.write_all(b"\n  ]").map_err(|e| err(&e))
+    w.write_all(b"\n  ]").map_err(json_error)
 }
 
 /// A JSON layout with one line per top-level key and per element of a top-level list (a unit, an
