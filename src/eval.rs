@@ -5,21 +5,36 @@
 //! normalisation, scikit-learn's default), ARI, homogeneity, completeness, V-measure and purity.
 //! [`silhouette`] (cosine) is re-exported from [`crate::cluster`].
 
-use std::collections::HashMap;
 use std::hash::Hash;
+
+use rustc_hash::FxHashMap;
 
 pub use crate::cluster::select::{silhouette, silhouette_sampled};
 
-/// Contingency table: (class index per unit, cluster index per unit, counts as a dense table).
-struct Contingency {
-    table: Vec<Vec<f64>>, // classes × clusters
+/// Contingency table of two labelings: counts per (class, cluster) pair, and the margins.
+///
+/// Building it (hashing every unit's two labels) is most of what a score costs on a large
+/// corpus, so [`Contingency::new`] builds it once and every score is a method on it; the free
+/// functions ([`nmi`], [`ari`], …) build one each.
+///
+/// ```
+/// use themata::eval::{ari, Contingency};
+/// let (truth, pred) = (["a", "a", "b", "b"], [0, 0, 1, 2]);
+/// let c = Contingency::new(&truth, &pred);
+/// assert_eq!(c.ari(), ari(&truth, &pred));
+/// assert_eq!(c.purity(), 1.0);
+/// ```
+pub struct Contingency {
+    /// Counts, classes × clusters, row-major.
+    table: Vec<f64>,
     class_sums: Vec<f64>,
     cluster_sums: Vec<f64>,
     n: f64,
 }
 
+/// Dense ids for labels, in order of first appearance, and how many there are.
 fn index<T: Hash + Eq>(labels: &[T]) -> (Vec<usize>, usize) {
-    let mut ids: HashMap<&T, usize> = HashMap::new();
+    let mut ids: FxHashMap<&T, usize> = FxHashMap::default();
     let idx = labels
         .iter()
         .map(|l| {
@@ -30,25 +45,144 @@ fn index<T: Hash + Eq>(labels: &[T]) -> (Vec<usize>, usize) {
     (idx, ids.len())
 }
 
-fn contingency<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> Contingency {
-    assert_eq!(
-        truth.len(),
-        pred.len(),
-        "both labelings must cover the same units"
-    );
-    let (t, nt) = index(truth);
-    let (p, np) = index(pred);
-    let mut table = vec![vec![0f64; np]; nt];
-    for (&a, &b) in t.iter().zip(&p) {
-        table[a][b] += 1.0;
+impl Contingency {
+    /// The contingency table of `truth` (classes) against `pred` (clusters).
+    ///
+    /// # Panics
+    /// Panics if the two labelings have different lengths.
+    pub fn new<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> Self {
+        assert_eq!(
+            truth.len(),
+            pred.len(),
+            "both labelings must cover the same units"
+        );
+        let (t, nt) = index(truth);
+        let (p, np) = index(pred);
+        let mut table = vec![0f64; nt * np];
+        for (&a, &b) in t.iter().zip(&p) {
+            table[a * np + b] += 1.0;
+        }
+        let class_sums = (0..nt)
+            .map(|i| table[i * np..(i + 1) * np].iter().sum())
+            .collect();
+        let cluster_sums = (0..np)
+            .map(|j| (0..nt).map(|i| table[i * np + j]).sum())
+            .collect();
+        Contingency {
+            table,
+            class_sums,
+            cluster_sums,
+            n: truth.len() as f64,
+        }
     }
-    let class_sums = table.iter().map(|r| r.iter().sum()).collect();
-    let cluster_sums = (0..np).map(|j| table.iter().map(|r| r[j]).sum()).collect();
-    Contingency {
-        table,
-        class_sums,
-        cluster_sums,
-        n: truth.len() as f64,
+
+    /// Row `i` (class `i`'s count in every cluster).
+    fn class(&self, i: usize) -> &[f64] {
+        let np = self.cluster_sums.len();
+        &self.table[i * np..(i + 1) * np]
+    }
+
+    fn mutual_info(&self) -> f64 {
+        let mut mi = 0.0;
+        for i in 0..self.class_sums.len() {
+            for (j, &nij) in self.class(i).iter().enumerate() {
+                if nij > 0.0 {
+                    mi += nij / self.n
+                        * (self.n * nij / (self.class_sums[i] * self.cluster_sums[j])).ln();
+                }
+            }
+        }
+        mi.max(0.0)
+    }
+
+    /// Normalised mutual information with arithmetic-mean normalisation (scikit-learn's
+    /// default).
+    pub fn nmi(&self) -> f64 {
+        // scikit-learn: both labelings trivial (one class and one cluster, or empty) score 1.
+        if self.class_sums.len() == self.cluster_sums.len()
+            && (self.class_sums.len() <= 1 || self.class_sums.len() as f64 == self.n)
+        {
+            return 1.0;
+        }
+        let mi = self.mutual_info();
+        let (hu, hv) = (
+            entropy(&self.class_sums, self.n),
+            entropy(&self.cluster_sums, self.n),
+        );
+        let norm = (hu + hv) / 2.0;
+        if norm <= f64::EPSILON {
+            0.0
+        } else {
+            mi / norm.max(f64::EPSILON)
+        }
+    }
+
+    /// Adjusted Rand index (Hubert and Arabie), as scikit-learn computes it.
+    pub fn ari(&self) -> f64 {
+        let (nc, nk) = (self.class_sums.len(), self.cluster_sums.len());
+        if (nc == nk) && (nc == 0 || nc == 1 || nc as f64 == self.n) {
+            return 1.0;
+        }
+        let comb2 = |x: f64| x * (x - 1.0) / 2.0;
+        let sum_comb: f64 = self.table.iter().map(|&v| comb2(v)).sum();
+        let sum_a: f64 = self.class_sums.iter().map(|&v| comb2(v)).sum();
+        let sum_b: f64 = self.cluster_sums.iter().map(|&v| comb2(v)).sum();
+        let expected = sum_a * sum_b / comb2(self.n);
+        let max = (sum_a + sum_b) / 2.0;
+        if (max - expected).abs() < f64::EPSILON {
+            return 1.0;
+        }
+        (sum_comb - expected) / (max - expected)
+    }
+
+    /// Homogeneity, completeness and V-measure.
+    fn hcv(&self) -> (f64, f64, f64) {
+        if self.n == 0.0 {
+            return (1.0, 1.0, 1.0);
+        }
+        let (hc, hk) = (
+            entropy(&self.class_sums, self.n),
+            entropy(&self.cluster_sums, self.n),
+        );
+        let mi = self.mutual_info();
+        let h = if hc > 0.0 { mi / hc } else { 1.0 };
+        let comp = if hk > 0.0 { mi / hk } else { 1.0 };
+        let v = if h + comp == 0.0 {
+            0.0
+        } else {
+            2.0 * h * comp / (h + comp)
+        };
+        (h, comp, v)
+    }
+
+    /// Homogeneity: each cluster holds members of a single class (1 is best).
+    pub fn homogeneity(&self) -> f64 {
+        self.hcv().0
+    }
+
+    /// Completeness: all members of a class are in the same cluster (1 is best).
+    pub fn completeness(&self) -> f64 {
+        self.hcv().1
+    }
+
+    /// V-measure: harmonic mean of homogeneity and completeness (equals arithmetic NMI).
+    pub fn v_measure(&self) -> f64 {
+        self.hcv().2
+    }
+
+    /// Purity: share of units belonging to the majority class of their cluster.
+    pub fn purity(&self) -> f64 {
+        if self.n == 0.0 {
+            return 1.0;
+        }
+        let correct: f64 = (0..self.cluster_sums.len())
+            .map(|j| {
+                (0..self.class_sums.len())
+                    .map(|i| self.class(i)[j])
+                    .fold(0.0, f64::max)
+            })
+            .sum();
+        correct / self.n
     }
 }
 
@@ -59,98 +193,34 @@ fn entropy(sums: &[f64], n: f64) -> f64 {
         .sum()
 }
 
-fn mutual_info(c: &Contingency) -> f64 {
-    let mut mi = 0.0;
-    for (i, row) in c.table.iter().enumerate() {
-        for (j, &nij) in row.iter().enumerate() {
-            if nij > 0.0 {
-                mi += nij / c.n * (c.n * nij / (c.class_sums[i] * c.cluster_sums[j])).ln();
-            }
-        }
-    }
-    mi.max(0.0)
-}
-
 /// Normalised mutual information with arithmetic-mean normalisation (scikit-learn's default).
 pub fn nmi<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> f64 {
-    let c = contingency(truth, pred);
-    // scikit-learn: both labelings trivial (one class and one cluster, or empty) score 1.
-    if c.class_sums.len() == c.cluster_sums.len()
-        && (c.class_sums.len() <= 1 || c.class_sums.len() as f64 == c.n)
-    {
-        return 1.0;
-    }
-    let mi = mutual_info(&c);
-    let (hu, hv) = (entropy(&c.class_sums, c.n), entropy(&c.cluster_sums, c.n));
-    let norm = (hu + hv) / 2.0;
-    if norm <= f64::EPSILON {
-        0.0
-    } else {
-        mi / norm.max(f64::EPSILON)
-    }
+    Contingency::new(truth, pred).nmi()
 }
 
 /// Adjusted Rand index (Hubert and Arabie), as scikit-learn computes it.
 pub fn ari<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> f64 {
-    let c = contingency(truth, pred);
-    let (nc, nk) = (c.class_sums.len(), c.cluster_sums.len());
-    if (nc == nk) && (nc == 0 || nc == 1 || nc as f64 == c.n) {
-        return 1.0;
-    }
-    let comb2 = |x: f64| x * (x - 1.0) / 2.0;
-    let sum_comb: f64 = c.table.iter().flatten().map(|&v| comb2(v)).sum();
-    let sum_a: f64 = c.class_sums.iter().map(|&v| comb2(v)).sum();
-    let sum_b: f64 = c.cluster_sums.iter().map(|&v| comb2(v)).sum();
-    let expected = sum_a * sum_b / comb2(c.n);
-    let max = (sum_a + sum_b) / 2.0;
-    if (max - expected).abs() < f64::EPSILON {
-        return 1.0;
-    }
-    (sum_comb - expected) / (max - expected)
-}
-
-fn hcv<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> (f64, f64, f64) {
-    if truth.is_empty() {
-        return (1.0, 1.0, 1.0);
-    }
-    let c = contingency(truth, pred);
-    let (hc, hk) = (entropy(&c.class_sums, c.n), entropy(&c.cluster_sums, c.n));
-    let mi = mutual_info(&c);
-    let h = if hc > 0.0 { mi / hc } else { 1.0 };
-    let comp = if hk > 0.0 { mi / hk } else { 1.0 };
-    let v = if h + comp == 0.0 {
-        0.0
-    } else {
-        2.0 * h * comp / (h + comp)
-    };
-    (h, comp, v)
+    Contingency::new(truth, pred).ari()
 }
 
 /// Homogeneity: each cluster holds members of a single class (1 is best).
 pub fn homogeneity<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> f64 {
-    hcv(truth, pred).0
+    Contingency::new(truth, pred).homogeneity()
 }
 
 /// Completeness: all members of a class are in the same cluster (1 is best).
 pub fn completeness<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> f64 {
-    hcv(truth, pred).1
+    Contingency::new(truth, pred).completeness()
 }
 
 /// V-measure: harmonic mean of homogeneity and completeness (equals arithmetic NMI).
 pub fn v_measure<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> f64 {
-    hcv(truth, pred).2
+    Contingency::new(truth, pred).v_measure()
 }
 
 /// Purity: share of units belonging to the majority class of their cluster.
 pub fn purity<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> f64 {
-    if truth.is_empty() {
-        return 1.0;
-    }
-    let c = contingency(truth, pred);
-    let correct: f64 = (0..c.cluster_sums.len())
-        .map(|j| c.table.iter().map(|r| r[j]).fold(0.0, f64::max))
-        .sum();
-    correct / c.n
+    Contingency::new(truth, pred).purity()
 }
 
 #[cfg(test)]
@@ -212,6 +282,18 @@ mod tests {
             );
             close(v_measure(&c.truth, &c.pred), c.v_measure, "v_measure");
             close(purity(&c.truth, &c.pred), c.purity, "purity");
+            // The same scores from one shared table.
+            let t = Contingency::new(&c.truth, &c.pred);
+            close(t.nmi(), c.nmi, "shared-table nmi");
+            close(t.ari(), c.ari, "shared-table ari");
+            close(t.homogeneity(), c.homogeneity, "shared-table homogeneity");
+            close(
+                t.completeness(),
+                c.completeness,
+                "shared-table completeness",
+            );
+            close(t.v_measure(), c.v_measure, "shared-table v_measure");
+            close(t.purity(), c.purity, "shared-table purity");
         }
     }
 

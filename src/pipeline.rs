@@ -317,23 +317,27 @@ fn article_infos(
     assignment: &[usize],
     k: usize,
 ) -> Vec<ArticleInfo> {
-    let mut counts = vec![vec![0usize; k]; corpus.articles.len()];
+    // One flat table (articles × themes) rather than a vector per article; a row of at least
+    // one slot, so every article gets its row even with no themes.
+    let row = k.max(1);
+    let mut counts = vec![0u32; corpus.articles.len() * row];
     for (u, &t) in units.units.iter().zip(assignment) {
-        counts[u.article][t] += 1;
+        counts[u.article * row + t] += 1;
     }
     // In parallel: on a large corpus the stand-in titles alone take a while.
     corpus
         .articles
         .par_iter()
-        .zip(counts)
+        .zip(counts.par_chunks(row))
         .map(|(a, c)| {
-            let n: usize = c.iter().sum();
+            let c = &c[..k];
+            let n: u32 = c.iter().sum();
             ArticleInfo {
                 id: a.id.clone(),
                 title: a.title.clone().or_else(|| opening_words(&a.text, 8)),
                 source: a.source.clone(),
                 label: a.label.clone(),
-                units: n,
+                units: n as usize,
                 mix: c
                     .iter()
                     .map(|&x| if n == 0 { 0.0 } else { x as f32 / n as f32 })
@@ -345,12 +349,21 @@ fn article_infos(
 
 /// A stand-in title for an article without one: its first words, with an ellipsis.
 fn opening_words(text: &str, n: usize) -> Option<String> {
-    let words: Vec<&str> = text.split_whitespace().take(n + 1).collect();
-    match words.len() {
-        0 => None,
-        l if l <= n => Some(words.join(" ")),
-        _ => Some(format!("{} …", words[..n].join(" "))),
+    let mut words = text.split_whitespace();
+    let mut title = String::new();
+    for w in words.by_ref().take(n) {
+        if !title.is_empty() {
+            title.push(' ');
+        }
+        title.push_str(w);
     }
+    if title.is_empty() {
+        return None;
+    }
+    if words.next().is_some() {
+        title.push_str(" …");
+    }
+    Some(title)
 }
 
 fn theme_articles(units: &Units, assignment: &[usize], theme: usize) -> Vec<(usize, usize)> {
@@ -375,18 +388,19 @@ fn external_scores(corpus: &Corpus, units: &Units, assignment: &[usize]) -> Opti
     Some(external(&labels, assignment))
 }
 
-/// All external scores of a clustering against corpus labels.
+/// All external scores of a clustering against corpus labels (from one contingency table).
 pub fn external<A: std::hash::Hash + Eq, B: std::hash::Hash + Eq>(
     truth: &[A],
     pred: &[B],
 ) -> ExternalScores {
+    let c = eval::Contingency::new(truth, pred);
     ExternalScores {
-        nmi: eval::nmi(truth, pred),
-        ari: eval::ari(truth, pred),
-        v_measure: eval::v_measure(truth, pred),
-        homogeneity: eval::homogeneity(truth, pred),
-        completeness: eval::completeness(truth, pred),
-        purity: eval::purity(truth, pred),
+        nmi: c.nmi(),
+        ari: c.ari(),
+        v_measure: c.v_measure(),
+        homogeneity: c.homogeneity(),
+        completeness: c.completeness(),
+        purity: c.purity(),
     }
 }
 
@@ -445,6 +459,24 @@ fn k_selection_info(c: &cluster::Clustering, k: usize, guided: bool) -> KSelecti
 mod tests {
     use super::*;
     use crate::cluster::{Clustering, Dendrogram, KScore, KSelection};
+
+    #[test]
+    fn stand_in_titles_are_the_first_words_with_an_ellipsis_when_cut() {
+        assert_eq!(opening_words("  \n\t ", 3), None);
+        assert_eq!(opening_words("one", 3).as_deref(), Some("one"));
+        assert_eq!(
+            opening_words(" one\ttwo\n three ", 3).as_deref(),
+            Some("one two three")
+        );
+        assert_eq!(
+            opening_words("one two three four", 3).as_deref(),
+            Some("one two three …")
+        );
+        assert_eq!(
+            opening_words("Ünïcode wörds", 1).as_deref(),
+            Some("Ünïcode …")
+        );
+    }
 
     fn clustering(scan: &[(usize, f32)], chosen: usize, final_silhouette: f32) -> Clustering {
         Clustering {
