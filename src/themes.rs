@@ -386,6 +386,11 @@ fn class_tfidf(
             *f += x;
         }
     }
+    // Each term's inverse class frequency, once for all themes (not once per theme holding it).
+    let icf: Vec<f64> = freq
+        .par_iter()
+        .map(|&f| if f > 0.0 { (1.0 + avg / f).ln() } else { 0.0 })
+        .collect();
     counts
         .par_iter()
         .zip(&totals)
@@ -394,7 +399,7 @@ fn class_tfidf(
                 .iter()
                 .enumerate()
                 .filter(|&(_, &x)| x > 0.0)
-                .map(|(id, &x)| (id as u32, x / total.max(1.0) * (1.0 + avg / freq[id]).ln()))
+                .map(|(id, &x)| (id as u32, x / total.max(1.0) * icf[id]))
                 .collect();
             // The `top` best in full order, without sorting all of a theme's terms (tens of
             // thousands on a large corpus): the order is total, so the result is the same.
