@@ -1036,6 +1036,11 @@ mod tests {
                 hashing: Some(1 << 10),
                 ..Default::default()
             },
+            TfidfParams {
+                stem: true,
+                stop_words: StopWords::English,
+                ..Default::default()
+            },
         ] {
             let run = |threads| {
                 rayon::ThreadPoolBuilder::new()
@@ -1235,6 +1240,33 @@ mod tests {
         for w in values {
             assert_eq!(round_count(w).to_bits(), w.round().to_bits(), "{w}");
         }
+    }
+
+    #[test]
+    fn stems_of_different_words_are_one_term_with_summed_counts() {
+        // Words only: each chunk-local feature is its (stemmed) word.
+        let params = TfidfParams {
+            stem: true,
+            norm: Norm::None,
+            use_idf: false,
+            ..Default::default()
+        };
+        let docs = ["Running runs quickly", "run ran", "quick runner"];
+        let t = fit(&docs, &params);
+        let col = |w: &str| t.vocab.iter().position(|v| v == w).expect(w) as u32;
+        let mut counts = vec![(0usize, 0u32, 0.0); 0];
+        t.for_each_count(0..3, &params, |r, c, n| counts.push((r, c, n)));
+        let (run, quick) = (col("run"), col("quick"));
+        assert!(counts.contains(&(0, run, 2.0)), "{counts:?} {:?}", t.vocab);
+        assert!(counts.contains(&(0, quick, 1.0)));
+        assert!(counts.contains(&(1, run, 1.0)));
+        let df: Vec<(&str, u32)> = t
+            .vocab
+            .iter()
+            .map(String::as_str)
+            .zip(t.df.clone())
+            .collect();
+        assert_eq!(df, [("quick", 2), ("ran", 1), ("run", 2), ("runner", 1)]);
     }
 
     #[test]

@@ -36,8 +36,15 @@ const MIN_CHUNK_BYTES: usize = 512 * 1024;
 const MAX_CHUNK_BYTES: usize = 4 << 20;
 
 /// Interns features (sequences of word ids) to dense `u32` ids.
+///
+/// With words only (`ngram_range` (1, 1)) every feature is one word, interned in the order the
+/// words were first met, so its id is its word id: the table then keeps only that identity
+/// (`words[f] = f`) and no offsets or unigram index (12 bytes less per feature and chunk; 20
+/// Newsgroups has about 400,000 chunk-local features).
 #[derive(Default)]
 pub(super) struct FeatureTable {
+    /// Words only: feature `f` is word `f`.
+    identity: bool,
     /// Unigram features, indexed by word id.
     uni: Vec<u32>,
     /// Bigram features keyed by `first << 32 | second`.
@@ -46,13 +53,15 @@ pub(super) struct FeatureTable {
     multi: FxHashMap<Box<[u32]>, u32>,
     /// Word ids of all features, concatenated.
     words: Vec<u32>,
-    /// `words[offs[f]..offs[f + 1]]` are feature `f`'s words.
+    /// `words[offs[f]..offs[f + 1]]` are feature `f`'s words (not kept when `identity`).
     offs: Vec<usize>,
 }
 
 impl FeatureTable {
-    fn new() -> Self {
+    /// A table for features of `min_n..=max_n` words.
+    fn new((min_n, max_n): (usize, usize)) -> Self {
         FeatureTable {
+            identity: (min_n, max_n) == (1, 1),
             offs: vec![0],
             ..Default::default()
         }
@@ -60,12 +69,29 @@ impl FeatureTable {
 
     /// Number of features.
     pub(super) fn len(&self) -> usize {
-        self.offs.len() - 1
+        if self.identity {
+            self.words.len()
+        } else {
+            self.offs.len() - 1
+        }
     }
 
     /// The word ids of feature `f`.
     pub(super) fn key(&self, f: u32) -> &[u32] {
-        &self.words[self.offs[f as usize]..self.offs[f as usize + 1]]
+        if self.identity {
+            std::slice::from_ref(&self.words[f as usize])
+        } else {
+            &self.words[self.offs[f as usize]..self.offs[f as usize + 1]]
+        }
+    }
+
+    /// The unigram feature of word `w` (which must have been interned as one).
+    fn unigram(&self, w: u32) -> u32 {
+        if self.identity {
+            w
+        } else {
+            self.uni[w as usize]
+        }
     }
 
     fn push(&mut self, key: &[u32]) -> u32 {
@@ -78,6 +104,17 @@ impl FeatureTable {
     /// The id of the feature `key`, adding it if new.
     #[inline]
     fn intern(&mut self, key: &[u32]) -> u32 {
+        if self.identity {
+            let w = key[0];
+            if w as usize == self.words.len() {
+                self.words.push(w);
+            }
+            assert!(
+                key.len() == 1 && (w as usize) < self.words.len(),
+                "words are interned as features in the order they are first met"
+            );
+            return w;
+        }
         match key.len() {
             1 => {
                 let w = key[0] as usize;
@@ -123,8 +160,9 @@ struct FeatureStat {
     last_doc: u32,
     /// Position of its entry in that document's row.
     slot: u32,
-    /// Total count in the chunk.
-    tf: u64,
+    /// Total count in the chunk (a chunk is at most a few megabytes of text, or one document,
+    /// whose offsets are `u32` already).
+    tf: u32,
 }
 
 /// The counts of one chunk of documents.
@@ -224,7 +262,7 @@ fn count_chunk<'a>(docs: &[&'a str], an: &Analyzer, hashing: Option<usize>) -> C
     let mut texts: Vec<Cow<'a, str>> = docs.iter().map(|d| an.lowered(d)).collect();
     let mut stems = String::new();
     let mut words: Vec<WordRef> = Vec::new();
-    let mut features = FeatureTable::new();
+    let mut features = FeatureTable::new(an.ngram_range());
     let mut stats: Vec<FeatureStat> = Vec::new();
     // Per local feature: last document it was seen in, and its entry's position there.
     let mut indptr = Vec::with_capacity(docs.len() + 1);
@@ -531,8 +569,8 @@ pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>], ngram_range: (usize, usiz
             &word_sizes,
             |c, w| chunks[c].word(w),
             |c, w| {
-                let st = &chunks[c].stats[chunks[c].features.uni[w as usize] as usize];
-                (st.df, st.tf)
+                let st = &chunks[c].stats[chunks[c].features.unigram(w) as usize];
+                (st.df, u64::from(st.tf))
             },
         );
         let remap = chunks
@@ -561,7 +599,7 @@ pub(super) fn merge<'c>(chunks: &'c [ChunkCounts<'_>], ngram_range: (usize, usiz
     let sizes: Vec<usize> = chunks.iter().map(|c| c.features.len()).collect();
     let weight = |c: usize, f: u32| {
         let st = &chunks[c].stats[f as usize];
-        (st.df, st.tf)
+        (st.df, u64::from(st.tf))
     };
     let global = |c: usize, f: u32, buf: &mut [u32; 2]| {
         let key = chunks[c].features.key(f);
