@@ -495,6 +495,121 @@ unsafe fn dots_avx2(x: &[f32], cands: &[&[f32]], out: &mut [f32]) {
     }
 }
 
+/// [`dots`] for two rows at once: `out0[c] = dot(x0, cands[c])` and `out1[c] = dot(x1,
+/// cands[c])`, bit for bit. Where the CPU has AVX-512F, eight sums run side by side (two rows
+/// by four candidates, one sixteen-lane accumulator each), twice as many independent chains of
+/// multiply-adds as [`dot4_avx2`] keeps in flight for one row, which is what bounds it.
+fn dots2(x0: &[f32], x1: &[f32], cands: &[&[f32]], out0: &mut [f32], out1: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("fma")
+    {
+        // SAFETY: the CPU has the features `dots2_avx512` is compiled for (checked above).
+        unsafe { dots2_avx512(x0, x1, cands, out0, out1) };
+        return;
+    }
+    dots(x0, cands, out0);
+    dots(x1, cands, out1);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn dots2_avx512(
+    x0: &[f32],
+    x1: &[f32],
+    cands: &[&[f32]],
+    out0: &mut [f32],
+    out1: &mut [f32],
+) {
+    let mut groups = cands.chunks_exact(4);
+    let mut o0 = out0.chunks_exact_mut(4);
+    let mut o1 = out1.chunks_exact_mut(4);
+    for ((g, a), b) in (&mut groups).zip(&mut o0).zip(&mut o1) {
+        // SAFETY: this function only runs where AVX-512F exists.
+        let (r0, r1) = unsafe { dot2x4_avx512(x0, x1, [g[0], g[1], g[2], g[3]]) };
+        a.copy_from_slice(&r0);
+        b.copy_from_slice(&r1);
+    }
+    let rest = groups.remainder();
+    // SAFETY: this function only runs where AVX2 and FMA exist.
+    unsafe {
+        for ((c, a), b) in rest
+            .iter()
+            .zip(o0.into_remainder())
+            .zip(o1.into_remainder())
+        {
+            *a = dot_avx2(x0, c);
+            *b = dot_avx2(x1, c);
+        }
+    }
+}
+
+/// [`dot4_avx2`] for two rows: each of the eight sums in one sixteen-lane accumulator whose low
+/// and high halves are `dot_avx2`'s two eight-lane ones (the same multiply-adds lane by lane,
+/// the tail steps confined to the half `dot_avx2` adds them to), summed by [`sum_lanes`], so
+/// every result equals `dot_avx2`'s bit for bit. All six rows must have one length (as at
+/// every call here; otherwise all use the shortest).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[inline]
+unsafe fn dot2x4_avx512(x0: &[f32], x1: &[f32], g: [&[f32]; 4]) -> ([f32; 4], [f32; 4]) {
+    use std::arch::x86_64::*;
+    let n = g.iter().fold(x0.len().min(x1.len()), |n, c| n.min(c.len()));
+    let px = [x0.as_ptr(), x1.as_ptr()];
+    let pc = [g[0].as_ptr(), g[1].as_ptr(), g[2].as_ptr(), g[3].as_ptr()];
+    let mut acc = [[_mm512_setzero_ps(); 4]; 2];
+    // SAFETY: every full load reads 16 floats at an offset o with o + 16 ≤ n; the masked loads
+    // read (and may fault on) only lanes that lie below n.
+    unsafe {
+        for ch in 0..n / 16 {
+            let off = ch * 16;
+            for r in 0..2 {
+                let xv = _mm512_loadu_ps(px[r].add(off));
+                for c in 0..4 {
+                    acc[r][c] = _mm512_fmadd_ps(xv, _mm512_loadu_ps(pc[c].add(off)), acc[r][c]);
+                }
+            }
+        }
+        let mut off = n / 16 * 16;
+        if n - off >= 8 {
+            // `dot_avx2` adds the next eight to its first accumulator: the low half here.
+            let low: __mmask16 = 0x00FF;
+            for r in 0..2 {
+                let xv = _mm512_maskz_loadu_ps(low, px[r].add(off));
+                for c in 0..4 {
+                    let cv = _mm512_maskz_loadu_ps(low, pc[c].add(off));
+                    acc[r][c] = _mm512_mask3_fmadd_ps(xv, cv, acc[r][c], low);
+                }
+            }
+            off += 8;
+        }
+        let rest = n - off;
+        if rest > 0 {
+            // `dot_avx2` adds the last `rest` (masked, zeros beyond) to all eight lanes of its
+            // second accumulator: the high half here, loaded from eight floats back so that
+            // lane 8 holds element `off`.
+            let lanes = (((1u32 << rest) - 1) << 8) as __mmask16;
+            let high: __mmask16 = 0xFF00;
+            for r in 0..2 {
+                let xv = _mm512_maskz_loadu_ps(lanes, px[r].wrapping_add(off).wrapping_sub(8));
+                for c in 0..4 {
+                    let cv = _mm512_maskz_loadu_ps(lanes, pc[c].wrapping_add(off).wrapping_sub(8));
+                    acc[r][c] = _mm512_mask3_fmadd_ps(xv, cv, acc[r][c], high);
+                }
+            }
+        }
+    }
+    let sums = |r: usize| -> [f32; 4] {
+        std::array::from_fn(|c| {
+            let lo = _mm512_castps512_ps256(acc[r][c]);
+            let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(acc[r][c])));
+            sum_lanes(lo, hi)
+        })
+    };
+    (sums(0), sums(1))
+}
+
 /// `[dot(x, c[0]), …, dot(x, c[3])]`, each equal bit for bit to [`dot_avx2`]'s result when the
 /// five rows have one length (as at every call here; otherwise all four use the shortest), with
 /// `x` loaded once for the four: four independent chains of multiply-adds instead of one.
@@ -596,11 +711,10 @@ fn lloyd(
                 // Every centroid's dot product with the row, four at a time (as `dot` computes
                 // each one).
                 let rows: Vec<&[f32]> = cs.chunks_exact(d.max(1)).take(k).collect();
-                let mut dv = vec![0f32; k];
-                for t in 0..lab.len() {
+                let (mut dv, mut dv1) = (vec![0f32; k], vec![0f32; k]);
+                let len = lab.len();
+                let mut settle = |t: usize, dv: &[f32]| {
                     let i = ci * ROW_CHUNK + t;
-                    let xi = &xs[i * d..(i + 1) * d];
-                    dots(xi, &rows, &mut dv);
                     let (mut b, mut bd) = (0usize, f32::INFINITY);
                     for j in 0..k {
                         let dist = (norms[i] - 2.0 * dv[j] + cn[j]).max(0.0).sqrt();
@@ -612,6 +726,24 @@ fn lloyd(
                     }
                     lab[t] = b;
                     up[t] = bd;
+                };
+                let row = |t: usize| {
+                    let i = ci * ROW_CHUNK + t;
+                    &xs[i * d..(i + 1) * d]
+                };
+                // Rows in pairs, their dot products side by side (see `dots2`).
+                let mut t = 0;
+                while t < len {
+                    if t + 1 < len {
+                        dots2(row(t), row(t + 1), &rows, &mut dv, &mut dv1);
+                        settle(t, &dv);
+                        settle(t + 1, &dv1);
+                        t += 2;
+                    } else {
+                        dots(row(t), &rows, &mut dv);
+                        settle(t, &dv);
+                        t += 1;
+                    }
                 }
             });
         (labels, upper, lower)
@@ -1133,14 +1265,26 @@ fn init_centroids(
                 let t = cand_n.len();
                 let mut dist = Vec::with_capacity(cl.len() * t);
                 let mut pot = vec![0f64; t];
-                let mut dv = vec![0f32; t];
-                for (o, (&cur, xi)) in cl.iter().zip(chunk.chunks_exact(d)).enumerate() {
-                    let ni = norms[ci * ROW_CHUNK + o];
-                    dots(xi, &cand_rows, &mut dv);
+                let (mut dv, mut dv1) = (vec![0f32; t], vec![0f32; t]);
+                let mut emit = |o: usize, dv: &[f32]| {
+                    let (ni, cur) = (norms[ci * ROW_CHUNK + o], cl[o]);
                     for (c, (&dot, &cn)) in dv.iter().zip(&cand_n).enumerate() {
                         let dd = (ni - 2.0 * dot + cn).max(0.0);
                         dist.push(dd);
                         pot[c] += cur.min(dd) as f64;
+                    }
+                };
+                // Rows in pairs (their dot products side by side), each row's results used in
+                // row order as one at a time would.
+                let mut rows = chunk.chunks_exact(d).enumerate();
+                while let Some((o, xi)) = rows.next() {
+                    if let Some((_, xj)) = rows.next() {
+                        dots2(xi, xj, &cand_rows, &mut dv, &mut dv1);
+                        emit(o, &dv);
+                        emit(o + 1, &dv1);
+                    } else {
+                        dots(xi, &cand_rows, &mut dv);
+                        emit(o, &dv);
                     }
                 }
                 (dist, pot)
@@ -1342,7 +1486,7 @@ pub(crate) mod tests {
 
     #[test]
     fn dots_equal_dot_bit_for_bit() {
-        for n in [1, 7, 8, 15, 16, 17, 100, 101] {
+        for n in [0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 100, 101] {
             let x: Vec<f32> = (0..n).map(|i| ((i * 7 % 11) as f32 - 5.0) / 3.0).collect();
             let rows: Vec<Vec<f32>> = (0..6)
                 .map(|r| {
@@ -1356,6 +1500,23 @@ pub(crate) mod tests {
             dots(&x, &cands, &mut out);
             for (o, c) in out.iter().zip(&cands) {
                 assert_eq!(o.to_bits(), dot(&x, c).to_bits(), "n {n}");
+            }
+            // Two rows at once (AVX-512 where the CPU has it), a group of four candidates and
+            // two more; the second row with negative zeros and magnitudes that cancel.
+            let y: Vec<f32> = (0..n)
+                .map(|i| {
+                    if i % 3 == 0 {
+                        -0.0
+                    } else {
+                        (i as f32 - 40.0) * 1e3
+                    }
+                })
+                .collect();
+            let (mut o0, mut o1) = (vec![f32::NAN; cands.len()], vec![f32::NAN; cands.len()]);
+            dots2(&x, &y, &cands, &mut o0, &mut o1);
+            for ((a, b), c) in o0.iter().zip(&o1).zip(&cands) {
+                assert_eq!(a.to_bits(), dot(&x, c).to_bits(), "first row, n {n}");
+                assert_eq!(b.to_bits(), dot(&y, c).to_bits(), "second row, n {n}");
             }
         }
     }
