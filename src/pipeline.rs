@@ -322,6 +322,7 @@ fn article_infos(
     let row = k.max(1);
     let mut counts = vec![0u32; corpus.articles.len() * row];
     for (u, &t) in units.units.iter().zip(assignment) {
+        assert!(t < k, "theme {t} of {k}");
         counts[u.article * row + t] += 1;
     }
     // In parallel: on a large corpus the stand-in titles alone take a while.

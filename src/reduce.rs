@@ -399,6 +399,7 @@ unsafe fn spmm_half_rows512<const M: usize>(
 }
 
 /// A mask of the first `rest` (< 16) lanes of a sixteen-float vector.
+#[cfg(target_arch = "x86_64")]
 fn tail_mask16(rest: usize) -> u16 {
     debug_assert!(rest < 16);
     ((1u32 << rest) - 1) as u16
@@ -976,6 +977,9 @@ fn matmul_rows_in_place(a: Array2<f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
         "a {n} × {l} times b {} × {k}",
         b.nrows()
     );
+    if n == 0 || k == 0 {
+        return Array2::zeros((n, k));
+    }
     let b = b.as_standard_layout();
     let bm = faer::MatRef::from_row_major_slice(
         b.as_slice().expect("standard layout is contiguous"),
@@ -1355,6 +1359,7 @@ mod tests {
             (9_000, 12, 7),
             (5_000, 9, 9),
             (3, 5, 2),
+            (10, 3, 0),
             (2 * ROW_CHUNK, 4, 1),
         ] {
             let a = gaussian(n, l, n as u64);

@@ -524,6 +524,7 @@ fn weigh_chunks(
                 row.sort_unstable_by_key(|e| e.0);
                 assert_eq!(row.len(), len, "row length counted before weighing");
                 let scale = row_weights(&row, idf, params, &mut vals);
+                assert_eq!(vals.len(), len, "one weight per entry");
                 let (oi, ov) = (&mut out_idx[at..at + len], &mut out_val[at..at + len]);
                 for (((&(c, _), &w), oi), ov) in row.iter().zip(&vals).zip(oi).zip(ov) {
                     oi.write(c);
@@ -537,7 +538,9 @@ fn weigh_chunks(
         })
         .collect();
     // SAFETY: the parts split `[..nnz]` of both spare capacities without gaps, and each part was
-    // written in full (its rows' lengths sum to its length; the asserts above check both).
+    // written in full: each row wrote `len` indices and values (the row, its weights and its
+    // slice of the part all have that length, asserted), and the rows filled the part exactly
+    // (asserted). Had any assert failed, the collect would have panicked before this point.
     unsafe {
         indices.set_len(nnz);
         data.set_len(nnz);

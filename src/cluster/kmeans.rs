@@ -559,8 +559,11 @@ unsafe fn dot2x4_avx512(x0: &[f32], x1: &[f32], g: [&[f32]; 4]) -> ([f32; 4], [f
     let px = [x0.as_ptr(), x1.as_ptr()];
     let pc = [g[0].as_ptr(), g[1].as_ptr(), g[2].as_ptr(), g[3].as_ptr()];
     let mut acc = [[_mm512_setzero_ps(); 4]; 2];
-    // SAFETY: every full load reads 16 floats at an offset o with o + 16 ≤ n; the masked loads
-    // read (and may fault on) only lanes that lie below n.
+    // SAFETY: every full load reads 16 floats at an offset o with o + 16 ≤ n. The masked loads
+    // read only their enabled lanes, which lie inside the rows (below n); a masked-off lane is
+    // neither read nor faulted on. In the last step the base address is eight floats before
+    // `off`, so before the row's start when `off` < 8: it is computed with `wrapping_*` (no
+    // in-bounds requirement) and only its lanes 8 and up, at `off` and after, are enabled.
     unsafe {
         for ch in 0..n / 16 {
             let off = ch * 16;

@@ -160,8 +160,9 @@ struct FeatureStat {
     last_doc: u32,
     /// Position of its entry in that document's row.
     slot: u32,
-    /// Total count in the chunk (a chunk is at most a few megabytes of text, or one document,
-    /// whose offsets are `u32` already).
+    /// Total count in the chunk. A chunk is under its target size plus its last document, so
+    /// this passes `u32` only for a document of over four billion tokens, whose `u32` word
+    /// offsets would fail first.
     tf: u32,
 }
 
