@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::simd::prefetch;
 #[cfg(target_arch = "x86_64")]
-use crate::simd::tail_mask;
+use crate::simd::{tail_mask, tail_mask16};
 use crate::sparse::Csr;
 
 /// Rows per chunk in the chunked dense products; fixed so sums never depend on the thread count.
@@ -396,13 +396,6 @@ unsafe fn spmm_half_rows512<const M: usize>(
     register_rows::<M, u16, __m512>(x, bh, (lp, l), first, block, zero, splat, add, |o, a| {
         store_row512(o, a)
     });
-}
-
-/// A mask of the first `rest` (< 16) lanes of a sixteen-float vector.
-#[cfg(target_arch = "x86_64")]
-fn tail_mask16(rest: usize) -> u16 {
-    debug_assert!(rest < 16);
-    ((1u32 << rest) - 1) as u16
 }
 
 /// [`store_row`] for sixteen-float groups.

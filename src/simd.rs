@@ -1,5 +1,5 @@
-//! Small helpers of the hand-written AVX2 kernels ([`crate::reduce`]'s products, and the mask
-//! also [`crate::cluster::kmeans`]'s dot products).
+//! Small helpers of the hand-written AVX2 and AVX-512 kernels ([`crate::reduce`]'s products,
+//! and the masks also [`crate::cluster::kmeans`]'s dot products).
 
 /// A mask of the first `rest` (< 8) lanes, for loads and stores that must not pass a row's end.
 #[cfg(target_arch = "x86_64")]
@@ -14,6 +14,13 @@ pub(crate) fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
             _mm256_loadu_si256(LANE.as_ptr().cast()),
         )
     }
+}
+
+/// A mask of the first `rest` (< 16) lanes of a sixteen-float (AVX-512) vector.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn tail_mask16(rest: usize) -> u16 {
+    debug_assert!(rest < 16);
+    ((1u32 << rest) - 1) as u16
 }
 
 /// Hints the CPU to load `b[start..start + len]` into cache, one hint per 64-byte line (no-op
@@ -36,6 +43,16 @@ pub(crate) fn prefetch<T>(b: &[T], start: usize, len: usize) {
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
+    #[test]
+    fn tail_mask16_turns_on_exactly_the_first_lanes() {
+        for rest in 0..16 {
+            let m = super::tail_mask16(rest);
+            for lane in 0..16 {
+                assert_eq!(m >> lane & 1 == 1, lane < rest, "rest {rest} lane {lane}");
+            }
+        }
+    }
+
     #[test]
     fn tail_mask_turns_on_exactly_the_first_lanes() {
         if !std::is_x86_feature_detected!("avx2") {

@@ -594,7 +594,7 @@ unsafe fn dot2x4_avx512(x0: &[f32], x1: &[f32], g: [&[f32]; 4]) -> ([f32; 4], [f
             // `dot_avx2` adds the last `rest` (masked, zeros beyond) to all eight lanes of its
             // second accumulator: the high half here, loaded from eight floats back so that
             // lane 8 holds element `off`.
-            let lanes = (((1u32 << rest) - 1) << 8) as __mmask16;
+            let lanes: __mmask16 = crate::simd::tail_mask16(rest) << 8;
             let high: __mmask16 = 0xFF00;
             for r in 0..2 {
                 let xv = _mm512_maskz_loadu_ps(lanes, px[r].wrapping_add(off).wrapping_sub(8));
