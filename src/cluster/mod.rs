@@ -6,6 +6,7 @@
 //! clusters. k-means ([`kmeans`]) is the default method; agglomerative clustering
 //! ([`hierarchical`]) is the alternative; [`select`] scores and chooses k.
 
+mod blocks;
 pub mod hierarchical;
 pub mod kmeans;
 pub mod select;
