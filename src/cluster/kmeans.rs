@@ -3,12 +3,14 @@
 //!
 //! Why not linfa-clustering's `KMeans`: on 18,846 × 100 points with k = 20 and 5 restarts it
 //! takes ~7 s where scikit-learn takes 1 s (see BENCHMARKS.md), because it computes distances
-//! point by point in f64-style loops. Here squared distances are blocked matrix products
-//! (‖x‖² − 2x·c + ‖c‖²), restarts run in parallel with their own RNG derived from
-//! (seed, restart index), and every sum is taken over fixed row chunks in chunk order so one and
-//! two threads give the same labels. Initialisation is greedy k-means++ (scikit-learn's), or
-//! given centroids for the first clusters (guided themes) with k-means++ for the rest. Above
-//! `minibatch_above` rows, a mini-batch mode (Sculley 2010) replaces full Lloyd steps.
+//! point by point in f64-style loops. Here squared distances (‖x‖² − 2x·c + ‖c‖²) come from
+//! the `cluster::blocks` kernels, sixteen rows in the lanes of a vector and one accumulator per
+//! centroid; Lloyd's steps compute every distance, as scikit-learn's `lloyd` does. Restarts run
+//! in parallel with their own RNG derived from (seed, restart index), and every sum is taken
+//! over fixed row chunks in chunk order so one and two threads give the same labels.
+//! Initialisation is greedy k-means++ (scikit-learn's), or given centroids for the first
+//! clusters (guided themes) with k-means++ for the rest. Above `minibatch_above` rows, a
+//! mini-batch mode (Sculley 2010) replaces full Lloyd steps.
 
 use linfa::dataset::DatasetBase;
 use linfa::param_guard::ParamGuard;
