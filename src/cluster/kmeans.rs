@@ -335,32 +335,40 @@ pub(crate) fn assign(
 /// Per-cluster sums (f64) and counts, over fixed chunks added in chunk order.
 fn cluster_sums(x: ArrayView2<'_, f32>, labels: &[usize], k: usize) -> (Array2<f64>, Vec<usize>) {
     let d = x.ncols();
-    let parts: Vec<(Array2<f64>, Vec<usize>)> = x
-        .axis_chunks_iter(Axis(0), ROW_CHUNK)
-        .into_par_iter()
-        .zip(labels.par_chunks(ROW_CHUNK))
-        .map(|(chunk, lab)| {
-            let mut s = Array2::<f64>::zeros((k, d));
+    let xs = x.as_slice().expect("rows are in standard layout");
+    let parts: Vec<(Vec<f64>, Vec<usize>)> = labels
+        .par_chunks(ROW_CHUNK)
+        .enumerate()
+        .map(|(ci, lab)| {
+            let mut s = vec![0f64; k * d];
             let mut cnt = vec![0usize; k];
-            for (row, &l) in chunk.rows().into_iter().zip(lab) {
+            for (t, &l) in lab.iter().enumerate() {
                 cnt[l] += 1;
-                let mut srow = s.row_mut(l);
-                for (a, &v) in srow.iter_mut().zip(row.iter()) {
+                let i = ci * ROW_CHUNK + t;
+                for (a, &v) in s[l * d..(l + 1) * d]
+                    .iter_mut()
+                    .zip(&xs[i * d..(i + 1) * d])
+                {
                     *a += v as f64;
                 }
             }
             (s, cnt)
         })
         .collect();
-    let mut sums = Array2::<f64>::zeros((k, d));
+    let mut sums = vec![0f64; k * d];
     let mut counts = vec![0usize; k];
     for (s, c) in parts {
-        sums += &s;
+        for (a, b) in sums.iter_mut().zip(s) {
+            *a += b;
+        }
         for (a, b) in counts.iter_mut().zip(c) {
             *a += b;
         }
     }
-    (sums, counts)
+    (
+        Array2::from_shape_vec((k, d), sums).expect("k × d sums"),
+        counts,
+    )
 }
 
 /// Lloyd's iterations with every distance computed, rows in lanes ([`blocks`]): each step
@@ -432,6 +440,7 @@ fn lloyd(
             break;
         }
         let mut any = false;
+        let ss = sums.as_slice_mut().expect("sums are contiguous");
         for (i, (&a, &b)) in labels.iter().zip(&next_labels).enumerate() {
             if a == b {
                 continue;
@@ -439,11 +448,12 @@ fn lloyd(
             any = true;
             counts[a] -= 1;
             counts[b] += 1;
+            // Slices, not ndarray rows, so the loops vectorise.
             let row = &xs[i * d..(i + 1) * d];
-            for (s, &v) in sums.row_mut(a).iter_mut().zip(row) {
+            for (s, &v) in ss[a * d..(a + 1) * d].iter_mut().zip(row) {
                 *s -= v as f64;
             }
-            for (s, &v) in sums.row_mut(b).iter_mut().zip(row) {
+            for (s, &v) in ss[b * d..(b + 1) * d].iter_mut().zip(row) {
                 *s += v as f64;
             }
         }
