@@ -114,12 +114,13 @@ impl Isa {
 }
 
 /// Centroids laid out for the kernels: dimension-major (`p * kp + j`), padded with zero columns
-/// to whole tiles; a padding column's squared norm is +∞, so it is never nearest.
+/// to a multiple of 4; a padding column's squared norm is +∞, so it is never nearest.
 pub(crate) struct Centroids {
     k: usize,
     kp: usize,
     d: usize,
-    tile: usize,
+    /// `(first centroid, count)` of each tile, counts multiples of 4 as even as they can be.
+    tiles: Vec<(usize, usize)>,
     ct: Vec<f32>,
     cn: Vec<f32>,
     isa: Isa,
@@ -133,11 +134,19 @@ impl Centroids {
 
     fn with_isa(c: ArrayView2<'_, f32>, isa: Isa) -> Self {
         let (k, d) = c.dim();
-        // Tiles as even as the multiple-of-4 sizes allow.
-        let k4 = k.div_ceil(4).max(1) * 4;
-        let tiles = k4.div_ceil(isa.max_tile());
-        let tile = k4.div_ceil(tiles).div_ceil(4) * 4;
-        let kp = tiles * tile;
+        // As few tiles as the registers allow, their sizes (in groups of 4) as even as can be:
+        // k = 20 is one tile of 20 with AVX-512, and 12 + 8 with AVX2.
+        let quads = k.div_ceil(4).max(1);
+        let kp = quads * 4;
+        let n_tiles = kp.div_ceil(isa.max_tile());
+        let mut tiles = Vec::with_capacity(n_tiles);
+        let mut j0 = 0;
+        for t in 0..n_tiles {
+            let size = 4 * (quads / n_tiles + usize::from(t < quads % n_tiles));
+            tiles.push((j0, size));
+            j0 += size;
+        }
+        debug_assert_eq!(j0, kp);
         let mut ct = vec![0f32; d * kp];
         let mut cn = vec![f32::INFINITY; kp];
         for (j, row) in c.rows().into_iter().enumerate() {
@@ -152,7 +161,7 @@ impl Centroids {
             k,
             kp,
             d,
-            tile,
+            tiles,
             ct,
             cn,
             isa,
@@ -400,8 +409,8 @@ mod x86 {
         let norms = unsafe { _mm512_loadu_ps(nb.as_ptr()) };
         let mut bv = _mm512_set1_ps(f32::INFINITY);
         let mut iv = _mm512_setzero_si512();
-        for j0 in (0..c.kp).step_by(c.tile) {
-            by_tile!(c.tile, tile_nearest512(xb, norms, c, j0, &mut bv, &mut iv));
+        for &(j0, size) in &c.tiles {
+            by_tile!(size, tile_nearest512(xb, norms, c, j0, &mut bv, &mut iv));
         }
         // SAFETY: `best` and `idx` hold 16 values each.
         unsafe {
@@ -436,8 +445,8 @@ mod x86 {
         assert!(nb.len() >= LANES);
         // SAFETY: `nb` holds at least 16 floats (asserted).
         let norms = unsafe { _mm512_loadu_ps(nb.as_ptr()) };
-        for j0 in (0..c.kp).step_by(c.tile) {
-            by_tile!(c.tile, tile_distances512(xb, norms, c, j0, all));
+        for &(j0, size) in &c.tiles {
+            by_tile!(size, tile_distances512(xb, norms, c, j0, all));
         }
     }
 
@@ -542,11 +551,8 @@ mod x86 {
             let norms = unsafe { _mm256_loadu_ps(nb.as_ptr().add(h * 8)) };
             let mut bv = _mm256_set1_ps(f32::INFINITY);
             let mut iv = _mm256_setzero_ps();
-            for j0 in (0..c.kp).step_by(c.tile) {
-                by_tile!(
-                    c.tile,
-                    tile_nearest256(xb, norms, c, j0, h, &mut bv, &mut iv)
-                );
+            for &(j0, size) in &c.tiles {
+                by_tile!(size, tile_nearest256(xb, norms, c, j0, h, &mut bv, &mut iv));
             }
             // SAFETY: `best` and `idx` hold 16 values each; h·8 + 8 ≤ 16.
             unsafe {
@@ -584,8 +590,8 @@ mod x86 {
         for h in 0..2 {
             // SAFETY: `nb` holds at least 16 floats (asserted), h < 2.
             let norms = unsafe { _mm256_loadu_ps(nb.as_ptr().add(h * 8)) };
-            for j0 in (0..c.kp).step_by(c.tile) {
-                by_tile!(c.tile, tile_distances256(xb, norms, c, j0, h, all));
+            for &(j0, size) in &c.tiles {
+                by_tile!(size, tile_distances256(xb, norms, c, j0, h, all));
             }
         }
     }
