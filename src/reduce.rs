@@ -534,11 +534,13 @@ fn register_rows<const N: usize, T, V: Copy>(
 /// precision where the CPU converts in hardware (F16C, with AVX2 and FMA), in f32 elsewhere.
 ///
 /// The products `X · Q` gather one row of `Q` per non-zero from tens of megabytes; half-width
-/// rows halve that traffic, and `Xᵀ Y` writes its result straight in half precision. The
-/// rounding (relative 2⁻¹¹) perturbs the sampled subspace far less than the range finder's own
-/// approximation error, and the final products are in full precision (20 Newsgroups: the 100
-/// dimensions explain 9.2831 % of the variance either way, seeds 0–5 agree to four decimals;
-/// the reduce stage takes 15 % less time). Magnitudes stay far inside half precision's range:
+/// rows halve that traffic, and `Xᵀ Y` writes its result straight in half precision (and, in
+/// the power iterations, gathers a half-precision copy of `Y`). The rounding (relative 2⁻¹¹)
+/// perturbs the sampled subspace far less than the range finder's own approximation error, and
+/// the final products are in full precision (20 Newsgroups: the 100 dimensions explain
+/// 9.2831 % of the variance either way, seeds 0–5 agree to four decimals; the reduce stage took
+/// 15 % less time, and 5.6 % less again with `Y` in half precision on an Intel VM where L3 is
+/// slower). Magnitudes stay far inside half precision's range:
 /// the test matrix is N(0, 1), and entries of `Xᵀ Y` for an orthonormal `Y` are bounded by the
 /// column norms of `X`: at most √rows for unit-norm TF-IDF rows, and checked against
 /// [`HALF_SAFE_NORM`] before the half-precision path is taken.
@@ -611,8 +613,9 @@ impl Operand {
         Operand::Full(a)
     }
 
-    /// `xt · y`, written straight in half precision when `halves` and the CPU takes that path
-    /// (each block of rows is summed in f32 exactly as [`spmm`] sums it, then rounded).
+    /// `xt · y`, written straight in half precision when `halves` and the CPU takes that path;
+    /// `y` (orthonormal columns, so every entry within ±1) is then gathered from a half-precision
+    /// copy, each block of rows summed in f32 as [`Operand::left_product`] sums, then rounded.
     fn product(xt: &Csr, y: &Array2<f32>, halves: bool) -> Operand {
         #[cfg(target_arch = "x86_64")]
         if halves && Self::halves() && y.ncols() > 0 {
@@ -621,6 +624,13 @@ impl Operand {
             let lp = l.div_ceil(8) * 8;
             let y = y.as_standard_layout();
             let ys = y.as_slice().expect("standard layout is contiguous");
+            let mut yh = zeroed::<u16>(y.nrows() * lp);
+            yh.par_chunks_mut(lp)
+                .zip(ys.par_chunks(l))
+                .for_each(|(dst, src)| {
+                    // SAFETY: the CPU has F16C (`halves`).
+                    unsafe { to_half(src, dst) }
+                });
             let mut data = zeroed::<u16>(xt.rows() * lp);
             data.par_chunks_mut(SPMM_ROWS * lp)
                 .enumerate()
@@ -631,7 +641,7 @@ impl Operand {
                         block.fill(0.0);
                         // SAFETY: the CPU has AVX2, FMA and F16C (`halves`).
                         unsafe {
-                            spmm_block_fast(xt, ys, l, ci * SPMM_ROWS, block);
+                            spmm_half_fast(xt, &yh, l, lp, ci * SPMM_ROWS, block);
                             for (src, dst) in block.chunks(l).zip(out.chunks_mut(lp)) {
                                 to_half(src, dst);
                             }
@@ -1410,10 +1420,11 @@ mod tests {
                 (Operand::Full(a), Operand::Full(b)) => assert_eq!(a, b),
                 _ => panic!("both draws take the same path"),
             }
-            // Xᵀ Y written in half precision is Xᵀ Y in f32, rounded: the same bits.
+            // Xᵀ Y written in half precision is Xᵀ (Y rounded to half) summed in f32, rounded:
+            // the same bits.
             let y = gaussian(300, l, 12);
             let fused = Operand::product(&xt, &y, true);
-            let rounded = Operand::new(spmm(&xt, y.view()));
+            let rounded = Operand::new(Operand::new(y.clone()).left_product(&xt));
             match (fused, rounded) {
                 (Operand::Half { data: a, .. }, Operand::Half { data: b, .. }) => assert_eq!(a, b),
                 (Operand::Full(a), Operand::Full(b)) => assert_eq!(a, b),
