@@ -141,8 +141,8 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     // for unit-norm TF-IDF rows below 2²⁸ documents; `norm = "none"` can exceed it).
     let halves = max_row_norm(&xt) <= HALF_SAFE_NORM;
     // The iterations write over the same buffers (`y`, the operand, the half-precision copy of
-    // `y`) rather than fresh ones: fresh memory is zeroed and faulted in page by page, about
-    // 25 MB an iteration on 20 Newsgroups.
+    // `y`) rather than fresh ones, which were zeroed first: about 25 MB an iteration on 20
+    // Newsgroups.
     let mut y = q.left_product(x);
     let mut halves_of_y = Vec::new();
     for _ in 0..params.power_iters {
