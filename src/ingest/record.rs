@@ -83,12 +83,16 @@ impl<'de> Visitor<'de> for Picker<'_> {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
+            // The value moves into the last name it matched; only a key named twice in the
+            // run's fields (say, the same field as text and id) is copied.
             let v = field_text(map.next_value::<Value>()?);
-            for (i, slot) in out.iter_mut().enumerate() {
+            let last = (u8::BITS - 1 - hit.leading_zeros()) as usize; // its highest bit
+            for (i, slot) in out.iter_mut().enumerate().take(last) {
                 if hit & (1 << i) != 0 {
                     slot.clone_from(&v);
                 }
             }
+            out[last] = v;
         }
         Ok(out)
     }
