@@ -4,12 +4,16 @@
 //! embedding whose rows are L2-normalised (so cosine similarity is a dot product), and the
 //! `d` × vocabulary components that project new rows into the same space. The truncated SVD is the
 //! randomized range finder of Halko, Martinsson and Tropp (2011) with oversampling and power
-//! iterations, as scikit-learn's `TruncatedSVD(algorithm="randomized")` does it; the matrix stays
+//! iterations, as scikit-learn's `TruncatedSVD(algorithm="randomized")` does it, but with a test
+//! matrix of random signs where scikit-learn draws Gaussians (see [`signs`]); the matrix stays
 //! sparse throughout. Every dense reduction is summed over fixed row chunks in a fixed order, so
 //! the result for a seed is the same whatever the number of rayon threads.
 
 use ndarray::{Array2, ArrayView2, Axis};
-use rand::{Rng, SeedableRng};
+#[cfg(test)]
+use rand::Rng;
+use rand::{RngCore, SeedableRng};
+#[cfg(test)]
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -131,8 +135,16 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     let d = params.dims.min(n.min(m).saturating_sub(1)).max(1);
     let l = (d + params.oversample).min(n.min(m)).max(d);
     // Range finder: Q spans (approximately) the top-l left singular space of X. The transpose
-    // (serial) is built while the test matrix is drawn.
-    let (xt, mut q) = rayon::join(|| x.transpose(), || Operand::gaussian(m, l, seed));
+    // (serial) is built while the test matrix is drawn and the first product `X Ω` taken, which
+    // need only X; the product's row chunks go to both threads once the transpose is done.
+    let (xt, (mut q, mut y)) = rayon::join(
+        || x.transpose(),
+        || {
+            let omega = Operand::signs(m, l, seed);
+            let y = omega.left_product(x);
+            (omega, y)
+        },
+    );
     // Each power iteration re-orthonormalises on the short side (n × l) only: Xᵀ Y for an
     // orthonormal Y has the conditioning of X's top singular values, which the next step's
     // Cholesky-QR (Gram matrix in f64) absorbs. (scikit-learn normalises nothing at all for up
@@ -143,7 +155,6 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     // The iterations write over the same buffers (`y`, the operand, the half-precision copy of
     // `y`) rather than fresh ones, which were zeroed first: about 25 MB an iteration on 20
     // Newsgroups.
-    let mut y = q.left_product(x);
     let mut halves_of_y = Vec::new();
     for _ in 0..params.power_iters {
         y = orthonormalize(y, false)?;
@@ -555,7 +566,7 @@ fn register_rows<const N: usize, T, V: Copy>(
 /// 9.2831 % of the variance either way, seeds 0–5 agree to four decimals; the reduce stage took
 /// 15 % less time, and 5.6 % less again with `Y` in half precision on an Intel VM where L3 is
 /// slower). Magnitudes stay far inside half precision's range:
-/// the test matrix is N(0, 1), and entries of `Xᵀ Y` for an orthonormal `Y` are bounded by the
+/// the test matrix holds ±1, and entries of `Xᵀ Y` for an orthonormal `Y` are bounded by the
 /// column norms of `X`: at most √rows for unit-norm TF-IDF rows, and checked against
 /// [`HALF_SAFE_NORM`] before the half-precision path is taken.
 enum Operand {
@@ -581,9 +592,9 @@ impl Operand {
         false
     }
 
-    /// [`gaussian`]`(rows, cols, seed)`, rounded to half precision where the CPU takes that
-    /// path (drawn row by row into the half-precision rows, so no f32 copy is ever held).
-    fn gaussian(rows: usize, cols: usize, seed: u64) -> Operand {
+    /// [`signs`]`(rows, cols, seed)`, in half precision where the CPU takes that path (±1 is
+    /// exact there).
+    fn signs(rows: usize, cols: usize, seed: u64) -> Operand {
         #[cfg(target_arch = "x86_64")]
         if Self::halves() && cols > 0 {
             let lp = cols.div_ceil(8) * 8;
@@ -592,18 +603,16 @@ impl Operand {
                 .enumerate()
                 .for_each(|(ci, chunk)| {
                     let mut rng = chunk_rng(seed, ci);
-                    let mut row = vec![0f32; cols];
-                    for dst in chunk.chunks_mut(lp) {
-                        for v in row.iter_mut() {
-                            *v = rng.sample(StandardNormal);
-                        }
-                        // SAFETY: the CPU has F16C (`halves`).
-                        unsafe { to_half(&row, dst) };
+                    for row in chunk.chunks_mut(lp) {
+                        // Half precision's 1.0 is 0x3C00; bit 15 is the sign.
+                        fill_signs(&mut rng, &mut row[..cols], |neg| {
+                            0x3C00 | (neg as u16) << 15
+                        });
                     }
                 });
             return Operand::Half { data, l: cols, lp };
         }
-        Operand::Full(gaussian(rows, cols, seed))
+        Operand::Full(signs(rows, cols, seed))
     }
 
     /// `a`, rounded to half precision where the CPU takes that path.
@@ -919,12 +928,43 @@ fn store_row<const N: usize>(orow: &mut [f32], acc: &[std::arch::x86_64::__m256;
     }
 }
 
-/// An `rows × cols` matrix of N(0, 1) draws (f32 Ziggurat, rand_distr's `StandardNormal`): fixed
-/// chunks of rows filled in parallel, each from its own generator seeded from `seed` and the
-/// chunk's index, so the result depends on the seed only, never on the thread count. (Drawn one
-/// by one from a single generator, the 55,000 × 110 test matrix of 20 Newsgroups took a quarter
-/// of the LSA's time; by Box–Muller in parallel chunks still 85 ms, by Ziggurat about 25 ms.)
+/// An `rows × cols` matrix of N(0, 1) draws (rand_distr's `StandardNormal`), drawn as [`signs`]
+/// draws its rows: the tests' random dense matrices.
+#[cfg(test)]
 fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
+    random_rows(rows, cols, seed, |rng, row| {
+        for v in row {
+            *v = rng.sample(StandardNormal);
+        }
+    })
+}
+
+/// An `rows × cols` matrix of random signs (±1, each with probability ½): the range finder's test
+/// matrix, drawn by [`random_rows`]; a row takes one 64-bit word for each 64 columns.
+///
+/// scikit-learn draws the test matrix from N(0, 1). Random signs (Rademacher entries) are a
+/// common replacement in randomized linear algebra, which gives the range finder's guarantees
+/// for sub-Gaussian test matrices up to constants (Martinsson and Tropp's 2020 survey), and after
+/// the power iterations the start hardly shows: on 20 Newsgroups the 100 dimensions explain
+/// 9.2871 % of the variance on average over seeds 0–4, against 9.2856 % with Gaussian draws, and
+/// the seeds spread by less than 0.01 points either way. A sign costs one bit of the generator
+/// where a Gaussian took a whole Ziggurat draw: the 55,248 × 110 test matrix of 20 Newsgroups
+/// took 55–65 ms of one thread (the other builds `Xᵀ`), and now takes 13–18 ms.
+fn signs(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
+    random_rows(rows, cols, seed, |rng, row| {
+        fill_signs(rng, row, |neg| if neg { -1.0 } else { 1.0 });
+    })
+}
+
+/// An `rows × cols` matrix whose rows `fill_row` draws, in fixed chunks of [`ROW_CHUNK`] rows
+/// filled in parallel, each from its own generator seeded from `seed` and the chunk's index
+/// ([`chunk_rng`]), so the result depends on the seed only, never on the thread count.
+fn random_rows(
+    rows: usize,
+    cols: usize,
+    seed: u64,
+    fill_row: impl Fn(&mut Xoshiro256PlusPlus, &mut [f32]) + Sync,
+) -> Array2<f32> {
     let mut out = zeros_huge(rows, cols);
     if cols == 0 {
         return out;
@@ -935,14 +975,25 @@ fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
         .enumerate()
         .for_each(|(ci, chunk)| {
             let mut rng = chunk_rng(seed, ci);
-            for v in chunk.iter_mut() {
-                *v = rng.sample(StandardNormal);
+            for row in chunk.chunks_mut(cols) {
+                fill_row(&mut rng, row);
             }
         });
     out
 }
 
-/// The generator of [`gaussian`]'s chunk `ci` of `ROW_CHUNK` rows.
+/// Fills `row` with `value(negative)`, one random bit per entry (bit `j % 64` of the row's
+/// word `j / 64`), so that every representation of the same draw holds the same signs.
+fn fill_signs<T>(rng: &mut Xoshiro256PlusPlus, row: &mut [T], value: impl Fn(bool) -> T) {
+    for group in row.chunks_mut(64) {
+        let bits = rng.next_u64();
+        for (j, v) in group.iter_mut().enumerate() {
+            *v = value(bits >> j & 1 == 1);
+        }
+    }
+}
+
+/// The generator of chunk `ci` (of `ROW_CHUNK` rows) in [`random_rows`] and [`Operand::signs`].
 fn chunk_rng(seed: u64, ci: usize) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed ^ (ci as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
@@ -1541,7 +1592,7 @@ mod tests {
                 }
             }
             // The test matrix drawn straight in half precision is the f32 one, rounded.
-            match (Operand::gaussian(90, l, 11), Operand::new(b.clone())) {
+            match (Operand::signs(90, l, 11), Operand::new(signs(90, l, 11))) {
                 (Operand::Half { data: a, .. }, Operand::Half { data: b, .. }) => assert_eq!(a, b),
                 (Operand::Full(a), Operand::Full(b)) => assert_eq!(a, b),
                 _ => panic!("both draws take the same path"),
@@ -1751,5 +1802,39 @@ mod tests {
         let (a, b) = (run(1), run(2));
         assert_eq!(a.embedding, b.embedding);
         assert_eq!(a.components(), b.components());
+    }
+
+    #[test]
+    fn test_matrix_is_independent_fair_signs_fixed_by_the_seed() {
+        // Two chunks and part of a third, with 110 columns (the default l): two full words and
+        // part of a third a row.
+        let (rows, cols) = (2 * ROW_CHUNK + 300, 110);
+        let a = signs(rows, cols, 9);
+        assert!(a.iter().all(|&v| v == 1.0 || v == -1.0));
+        let share = |agree: usize| agree as f64 / rows as f64;
+        for c in 0..cols {
+            let neg = a.column(c).iter().filter(|&&v| v < 0.0).count();
+            assert!(
+                (share(neg) - 0.5).abs() < 0.05,
+                "column {c}: {}",
+                share(neg)
+            );
+            // No column repeats another's bits (or their complement), as a word's bits would
+            // if a row took them twice.
+            for d in c + 1..cols {
+                let same = (0..rows).filter(|&r| a[(r, c)] == a[(r, d)]).count();
+                assert!(
+                    (share(same) - 0.5).abs() < 0.05,
+                    "columns {c}, {d}: {}",
+                    share(same)
+                );
+            }
+        }
+        // Each chunk has its own generator: no chunk repeats the first one's rows.
+        let first = a.slice(ndarray::s![..300, ..]);
+        assert_ne!(first, a.slice(ndarray::s![ROW_CHUNK..ROW_CHUNK + 300, ..]));
+        assert_ne!(first, a.slice(ndarray::s![2 * ROW_CHUNK.., ..]));
+        assert_eq!(a, signs(rows, cols, 9));
+        assert_ne!(a, signs(rows, cols, 10));
     }
 }
