@@ -135,16 +135,9 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     let d = params.dims.min(n.min(m).saturating_sub(1)).max(1);
     let l = (d + params.oversample).min(n.min(m)).max(d);
     // Range finder: Q spans (approximately) the top-l left singular space of X. The transpose
-    // (serial) is built while the test matrix is drawn and the first product `X Ω` taken, which
-    // need only X; the product's row chunks go to both threads once the transpose is done.
-    let (xt, (mut q, mut y)) = rayon::join(
-        || x.transpose(),
-        || {
-            let omega = Operand::signs(m, l, seed);
-            let y = omega.left_product(x);
-            (omega, y)
-        },
-    );
+    // (serial) is built while the test matrix is drawn. (Taking `X Ω` beside it too gained
+    // nothing on 20 Newsgroups and held both at once: 200 MB more at its peak fifty times over.)
+    let (xt, mut q) = rayon::join(|| x.transpose(), || Operand::signs(m, l, seed));
     // Each power iteration re-orthonormalises on the short side (n × l) only: Xᵀ Y for an
     // orthonormal Y has the conditioning of X's top singular values, which the next step's
     // Cholesky-QR (Gram matrix in f64) absorbs. (scikit-learn normalises nothing at all for up
@@ -155,6 +148,7 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     // The iterations write over the same buffers (`y`, the operand, the half-precision copy of
     // `y`) rather than fresh ones, which were zeroed first: about 25 MB an iteration on 20
     // Newsgroups.
+    let mut y = q.left_product(x);
     let mut halves_of_y = Vec::new();
     for _ in 0..params.power_iters {
         y = orthonormalize(y, false)?;
