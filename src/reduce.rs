@@ -224,13 +224,22 @@ pub(crate) fn spmm(x: &Csr, b: ArrayView2<'_, f32>) -> Array2<f32> {
 /// [`SPMM_ROWS`] whole rows of a zeroed array (see [`spmm`] on how it is zeroed).
 fn row_blocks(rows: usize, l: usize, fill: impl Fn(usize, &mut [f32]) + Sync) -> Array2<f32> {
     let mut out = zeros_huge(rows, l);
-    fill_row_blocks(&mut out, &fill);
+    for_row_blocks(&mut out, &fill);
     out
 }
 
 /// [`row_blocks`] into an existing `rows × l` array: each block is zeroed by its task just
 /// before `fill`, so earlier contents do not matter.
 fn fill_row_blocks(out: &mut Array2<f32>, fill: &(impl Fn(usize, &mut [f32]) + Sync)) {
+    for_row_blocks(out, &|first, block: &mut [f32]| {
+        block.fill(0.0);
+        fill(first, block);
+    });
+}
+
+/// Calls `fill(first_row, block)` on fixed blocks of [`SPMM_ROWS`] whole rows of `out`, in
+/// parallel.
+fn for_row_blocks(out: &mut Array2<f32>, fill: &(impl Fn(usize, &mut [f32]) + Sync)) {
     let l = out.ncols();
     if l == 0 {
         return;
@@ -239,10 +248,7 @@ fn fill_row_blocks(out: &mut Array2<f32>, fill: &(impl Fn(usize, &mut [f32]) + S
         .expect("a standard-layout array is contiguous")
         .par_chunks_mut(SPMM_ROWS * l)
         .enumerate()
-        .for_each(|(ci, block)| {
-            block.fill(0.0);
-            fill(ci * SPMM_ROWS, block);
-        });
+        .for_each(|(ci, block)| fill(ci * SPMM_ROWS, block));
 }
 
 /// Output rows per parallel task in the sparse × dense products.
@@ -593,17 +599,10 @@ impl Operand {
         if Self::halves() && cols > 0 {
             let lp = cols.div_ceil(8) * 8;
             let mut data = zeroed::<u16>(rows * lp);
-            data.par_chunks_mut(ROW_CHUNK * lp)
-                .enumerate()
-                .for_each(|(ci, chunk)| {
-                    let mut rng = chunk_rng(seed, ci);
-                    for row in chunk.chunks_mut(lp) {
-                        // Half precision's 1.0 is 0x3C00; bit 15 is the sign.
-                        fill_signs(&mut rng, &mut row[..cols], |neg| {
-                            0x3C00 | (neg as u16) << 15
-                        });
-                    }
-                });
+            random_rows(&mut data, lp, seed, |rng, row| {
+                // Half precision's 1.0 is 0x3C00; bit 15 is the sign.
+                fill_signs(rng, &mut row[..cols], |neg| 0x3C00 | (neg as u16) << 15);
+            });
             return Operand::Half { data, l: cols, lp };
         }
         Operand::Full(signs(rows, cols, seed))
@@ -926,11 +925,13 @@ fn store_row<const N: usize>(orow: &mut [f32], acc: &[std::arch::x86_64::__m256;
 /// draws its rows: the tests' random dense matrices.
 #[cfg(test)]
 fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
-    random_rows(rows, cols, seed, |rng, row| {
+    let mut out = zeros_huge(rows, cols);
+    random_rows(as_slice(&mut out), cols, seed, |rng, row| {
         for v in row {
             *v = rng.sample(StandardNormal);
         }
-    })
+    });
+    out
 }
 
 /// An `rows × cols` matrix of random signs (±1, each with probability ½): the range finder's test
@@ -945,35 +946,40 @@ fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
 /// where a Gaussian took a whole Ziggurat draw: the 55,248 × 110 test matrix of 20 Newsgroups
 /// took 55–65 ms of one thread (the other builds `Xᵀ`), and now takes 13–18 ms.
 fn signs(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
-    random_rows(rows, cols, seed, |rng, row| {
+    let mut out = zeros_huge(rows, cols);
+    random_rows(as_slice(&mut out), cols, seed, |rng, row| {
         fill_signs(rng, row, |neg| if neg { -1.0 } else { 1.0 });
-    })
+    });
+    out
 }
 
-/// An `rows × cols` matrix whose rows `fill_row` draws, in fixed chunks of [`ROW_CHUNK`] rows
-/// filled in parallel, each from its own generator seeded from `seed` and the chunk's index
-/// ([`chunk_rng`]), so the result depends on the seed only, never on the thread count.
-fn random_rows(
-    rows: usize,
-    cols: usize,
+/// A fresh array's values, row by row.
+fn as_slice(a: &mut Array2<f32>) -> &mut [f32] {
+    a.as_slice_mut().expect("fresh array is contiguous")
+}
+
+/// Fills the rows of `data` (each `stride` long) by `fill_row`, in fixed chunks of [`ROW_CHUNK`]
+/// rows in parallel, each from its own generator seeded from `seed` and the chunk's index
+/// ([`chunk_rng`]), so the result depends on the seed only, never on the thread count, and every
+/// representation of a matrix (f32, or half-precision rows padded to a multiple of eight) draws
+/// the same values.
+fn random_rows<T: Send>(
+    data: &mut [T],
+    stride: usize,
     seed: u64,
-    fill_row: impl Fn(&mut Xoshiro256PlusPlus, &mut [f32]) + Sync,
-) -> Array2<f32> {
-    let mut out = zeros_huge(rows, cols);
-    if cols == 0 {
-        return out;
+    fill_row: impl Fn(&mut Xoshiro256PlusPlus, &mut [T]) + Sync,
+) {
+    if stride == 0 {
+        return;
     }
-    out.as_slice_mut()
-        .expect("fresh array is contiguous")
-        .par_chunks_mut(ROW_CHUNK * cols)
+    data.par_chunks_mut(ROW_CHUNK * stride)
         .enumerate()
         .for_each(|(ci, chunk)| {
             let mut rng = chunk_rng(seed, ci);
-            for row in chunk.chunks_mut(cols) {
+            for row in chunk.chunks_mut(stride) {
                 fill_row(&mut rng, row);
             }
         });
-    out
 }
 
 /// Fills `row` with `value(negative)`, one random bit per entry (bit `j % 64` of the row's
@@ -987,7 +993,7 @@ fn fill_signs<T>(rng: &mut Xoshiro256PlusPlus, row: &mut [T], value: impl Fn(boo
     }
 }
 
-/// The generator of chunk `ci` (of `ROW_CHUNK` rows) in [`random_rows`] and [`Operand::signs`].
+/// The generator of chunk `ci` (of `ROW_CHUNK` rows) in [`random_rows`].
 fn chunk_rng(seed: u64, ci: usize) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed ^ (ci as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
