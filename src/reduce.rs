@@ -362,12 +362,13 @@ unsafe fn spmm_f32_rows512<const M: usize>(
         // reads (and may fault on) only the `rest` lanes of the last group that lie inside it;
         // the CPU has AVX-512F (this closure only runs inside this function).
         unsafe {
-            for (j, a) in acc.iter_mut().enumerate().take(full) {
-                *a = _mm512_fmadd_ps(v, _mm512_loadu_ps(src.add(j * 16)), *a);
-            }
-            if rest > 0 {
-                let bv = _mm512_maskz_loadu_ps(mask, src.add(full * 16));
-                acc[full] = _mm512_fmadd_ps(v, bv, acc[full]);
+            for (j, a) in acc.iter_mut().enumerate() {
+                let bv = if j < full {
+                    _mm512_loadu_ps(src.add(j * 16))
+                } else {
+                    _mm512_maskz_loadu_ps(mask, src.add(j * 16))
+                };
+                *a = _mm512_fmadd_ps(v, bv, *a);
             }
         }
     };
@@ -400,20 +401,21 @@ unsafe fn spmm_half_rows512<const M: usize>(
         l <= lp && lp < l + 8 && lp.is_multiple_of(8) && lp.div_ceil(16) == M,
         "{l} columns in rows of {lp} halves, {M} groups of sixteen"
     );
-    let (full, half_group) = (lp / 16, lp % 16 == 8);
+    // `M` groups: `full` of sixteen halves, then one of eight when `lp` is an odd multiple of 8.
+    let full = lp / 16;
     let add = |acc: &mut [__m512; M], brow: &[u16], v: __m512| {
         let src = brow.as_ptr();
-        // SAFETY: `brow` holds `lp` halves: `full` groups of sixteen, then eight when
-        // `half_group`; the CPU has AVX-512F (this closure only runs inside this function).
+        // SAFETY: `brow` holds `lp` halves: `full` groups of sixteen, then (the last of the `M`
+        // groups, when `full` < `M`) eight; the CPU has AVX-512F (this closure only runs inside
+        // this function).
         unsafe {
-            for (j, a) in acc.iter_mut().enumerate().take(full) {
-                let bv = _mm512_cvtph_ps(_mm256_loadu_si256(src.add(j * 16).cast::<__m256i>()));
-                *a = _mm512_fmadd_ps(v, bv, *a);
-            }
-            if half_group {
-                let h = _mm_loadu_si128(src.add(full * 16).cast::<__m128i>());
-                let bv = _mm512_cvtph_ps(_mm256_zextsi128_si256(h));
-                acc[full] = _mm512_fmadd_ps(v, bv, acc[full]);
+            for (j, a) in acc.iter_mut().enumerate() {
+                let h = if j < full {
+                    _mm256_loadu_si256(src.add(j * 16).cast::<__m256i>())
+                } else {
+                    _mm256_zextsi128_si256(_mm_loadu_si128(src.add(j * 16).cast::<__m128i>()))
+                };
+                *a = _mm512_fmadd_ps(v, _mm512_cvtph_ps(h), *a);
             }
         }
     };
@@ -439,11 +441,12 @@ fn store_row512<const M: usize>(orow: &mut [f32], acc: &[std::arch::x86_64::__m5
     // SAFETY: `full` whole groups lie inside `orow`, and the masked store writes only the `rest`
     // lanes of the last group that lie inside it.
     unsafe {
-        for (j, a) in acc.iter().enumerate().take(full) {
-            _mm512_storeu_ps(dst.add(j * 16), *a);
-        }
-        if rest > 0 {
-            _mm512_mask_storeu_ps(dst.add(full * 16), mask, acc[full]);
+        for (j, a) in acc.iter().enumerate() {
+            if j < full {
+                _mm512_storeu_ps(dst.add(j * 16), *a);
+            } else if j == full && rest > 0 {
+                _mm512_mask_storeu_ps(dst.add(j * 16), mask, *a);
+            }
         }
     }
 }
@@ -498,12 +501,13 @@ unsafe fn spmm_f32_rows<const N: usize>(
         // reads only the `rest` lanes of the last group that lie inside it; the CPU has AVX2
         // and FMA (this closure only runs inside this function).
         unsafe {
-            for (j, a) in acc.iter_mut().enumerate().take(full) {
-                *a = _mm256_fmadd_ps(v, _mm256_loadu_ps(src.add(j * 8)), *a);
-            }
-            if rest > 0 {
-                let bv = _mm256_maskload_ps(src.add(full * 8), mask);
-                acc[full] = _mm256_fmadd_ps(v, bv, acc[full]);
+            for (j, a) in acc.iter_mut().enumerate() {
+                let bv = if j < full {
+                    _mm256_loadu_ps(src.add(j * 8))
+                } else {
+                    _mm256_maskload_ps(src.add(j * 8), mask)
+                };
+                *a = _mm256_fmadd_ps(v, bv, *a);
             }
         }
     };
@@ -520,7 +524,11 @@ unsafe fn spmm_f32_rows<const N: usize>(
 /// need are prefetched [`PREFETCH`] entries ahead.
 ///
 /// Always inlined into its callers, which are compiled for the features the closures use (AVX2
-/// or AVX-512F), so that they inline into the loop.
+/// or AVX-512F), so that they inline into the loop. `add` and `store` must index the
+/// accumulators only by the position of a loop over all `N` (a partial last group is told apart
+/// by a test on that position): the compiler then unrolls it and keeps them in registers. One
+/// `acc[full]` with a run-time `full` put the whole array on the stack, a load and a store around
+/// every multiply-add.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -912,11 +920,12 @@ fn store_row<const N: usize>(orow: &mut [f32], acc: &[std::arch::x86_64::__m256;
     // SAFETY: `full` whole groups lie inside `orow`, and the masked store writes only the `rest`
     // lanes of the last group that lie inside it (`mask` has exactly those lanes on).
     unsafe {
-        for (j, a) in acc.iter().enumerate().take(full) {
-            _mm256_storeu_ps(dst.add(j * 8), *a);
-        }
-        if rest > 0 {
-            _mm256_maskstore_ps(dst.add(full * 8), mask, acc[full]);
+        for (j, a) in acc.iter().enumerate() {
+            if j < full {
+                _mm256_storeu_ps(dst.add(j * 8), *a);
+            } else if j == full && rest > 0 {
+                _mm256_maskstore_ps(dst.add(j * 8), mask, *a);
+            }
         }
     }
 }
