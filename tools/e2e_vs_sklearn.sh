@@ -4,7 +4,10 @@
 #   one unit per document, cleaning off, k 20, 5 restarts, 100 LSA dims, no charts)
 # vs ../shared/tools/sklearn_reference.py with the same settings. Prints every run's wall time
 # and peak RSS (/usr/bin/time), the medians and the ratio, then the clustering stages alone
-# (themata reduce + cluster vs scikit-learn lsa + kmeans, from their own stage timers).
+# (themata reduce + cluster vs scikit-learn lsa + kmeans, from their own stage timers), and the
+# CPU time the host took from this VM over the sitting (steal, from /proc/stat): a two-thread
+# program loses more to it than a mostly one-thread one, so a sitting with seconds of steal
+# understates the ratio.
 #   tools/e2e_vs_sklearn.sh [RUNS] [CORPUS]   (default 5, ../shared/corpora/20newsgroups.jsonl.gz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +24,9 @@ min_df = 2.0
 max_df = 0.5
 sublinear_tf = false
 EOF
+steal() { awk '/^cpu /{print $9 / 100}' /proc/stat 2>/dev/null || echo 0; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+steal0=$(steal)
 th_wall=(); th_rss=(); th_clu=(); sk_wall=(); sk_rss=(); sk_clu=()
 for i in $(seq 1 "$N"); do
   /usr/bin/time -f '%e %M' -o "$W/t" ./target/release/themata run "$C" --config "$W/cfg.toml" \
@@ -45,6 +50,8 @@ report() {
   echo "$what sklearn: ${b[*]} (median $bm $unit)"
   echo "$what ratio sklearn/themata: $(python3 -c "print(round($bm/$am,2))")"
 }
+steal1=$(steal)
+echo "sitting: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), host steal $(python3 -c "print(round($steal1 - $steal0, 2))") s of CPU"
 report "wall" s th_wall sk_wall
 report "peak RSS" MiB th_rss sk_rss
 report "reduce+cluster vs lsa+kmeans" s th_clu sk_clu
