@@ -135,8 +135,9 @@ pub fn lsa(x: &Csr, params: &LsaParams, seed: u64) -> Result<Lsa> {
     let d = params.dims.min(n.min(m).saturating_sub(1)).max(1);
     let l = (d + params.oversample).min(n.min(m)).max(d);
     // Range finder: Q spans (approximately) the top-l left singular space of X. The transpose
-    // (serial) is built while the test matrix is drawn. (Taking `X Ω` beside it too gained
-    // nothing on 20 Newsgroups and held both at once: 200 MB more at its peak fifty times over.)
+    // is built while the test matrix is drawn, both in parallel tasks. (Taking `X Ω` beside
+    // them too gained nothing on 20 Newsgroups and held both at once: 200 MB more at its peak
+    // fifty times over.)
     let (xt, mut q) = rayon::join(|| x.transpose(), || Operand::signs(m, l, seed));
     // Each power iteration re-orthonormalises on the short side (n × l) only: Xᵀ Y for an
     // orthonormal Y has the conditioning of X's top singular values, which the next step's
