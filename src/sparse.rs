@@ -128,7 +128,7 @@ impl Csr {
         let nnz = self.nnz();
         let mut indices = vec![0u32; nnz];
         let mut data = vec![0f32; nnz];
-        // Column ranges: one per thread (every task reads all of `indptr`'s rows, so no more),
+        // Column ranges: one per thread (each task walks all the rows, so no more than that),
         // split where the non-zeros before them reach an equal share.
         let tasks = if nnz < 1 << 16 {
             1
