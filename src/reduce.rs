@@ -1096,6 +1096,7 @@ pub(crate) fn matmul_rows(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Arr
                 k,
             );
             faer::linalg::matmul::matmul(om, faer::Accum::Replace, am, bm, 1.0, faer::Par::Seq);
+            crate::simd::clear_upper();
         });
     out
 }
@@ -1150,6 +1151,7 @@ fn matmul_rows_in_place(a: Array2<f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
             let am = faer::MatRef::from_row_major_slice(&src[r0 * l..(r0 + rows) * l], rows, l);
             let om = faer::MatMut::from_row_major_slice_mut(out, rows, k);
             faer::linalg::matmul::matmul(om, faer::Accum::Replace, am, bm, 1.0, faer::Par::Seq);
+            crate::simd::clear_upper();
         });
         v[w0 * ROW_CHUNK * k..(w0 * ROW_CHUNK * k + scratch.iter().map(Vec::len).sum::<usize>())]
             .par_chunks_mut(ROW_CHUNK * k)
@@ -1225,6 +1227,7 @@ fn lower_gram<T: faer::traits::ComplexField + Copy>(c: ArrayView2<'_, T>) -> Arr
         T::one_impl(),
         faer::Par::Seq,
     );
+    crate::simd::clear_upper();
     g
 }
 
@@ -1246,6 +1249,7 @@ fn symmetric_eigen(g: &Array2<f64>) -> Result<(Vec<f64>, Array2<f64>)> {
         let evd = m
             .self_adjoint_eigen(faer::Side::Lower)
             .map_err(|e| Error::Internal(format!("eigendecomposition failed: {e:?}")))?;
+        crate::simd::clear_upper();
         let s = evd.S();
         let u = evd.U();
         let vals: Vec<f64> = (0..l).map(|i| s[i]).collect();

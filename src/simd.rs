@@ -23,6 +23,28 @@ pub(crate) fn tail_mask16(rest: usize) -> u16 {
     ((1u32 << rest) - 1) as u16
 }
 
+/// Zeroes the upper halves of the vector registers (`vzeroupper`) where the CPU has AVX; a no-op
+/// elsewhere.
+///
+/// Call it right after a faer product, on the thread that ran it. faer's AVX-512 and AVX2
+/// micro-kernels are assembly that returns without `vzeroupper` (unlike functions compiled for
+/// those features, where the compiler adds it), and until something clears them, every
+/// SSE-encoded instruction on that thread (all code compiled for baseline x86-64: scalar
+/// floating point, libm) pays for the dirty upper halves. On the Intel VM of BENCHMARKS.md,
+/// 55,000 natural logarithms took 15–18 ms after a faer product instead of 1.5–2 ms.
+#[inline]
+pub(crate) fn clear_upper() {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx") {
+        #[target_feature(enable = "avx")]
+        fn vzeroupper() {
+            std::arch::x86_64::_mm256_zeroupper();
+        }
+        // SAFETY: the CPU has AVX (checked above).
+        unsafe { vzeroupper() }
+    }
+}
+
 /// Hints the CPU to load `b[start..start + len]` into cache, one hint per 64-byte line (no-op
 /// off x86-64).
 #[inline(always)]
@@ -43,6 +65,46 @@ pub(crate) fn prefetch<T>(b: &[T], start: usize, len: usize) {
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
+    /// Whether the upper halves of the vector registers are in use (XINUSE bit 2, read by
+    /// `xgetbv` with ECX = 1); `None` where the CPU cannot say.
+    fn upper_halves_in_use() -> Option<bool> {
+        use std::arch::x86_64::{__cpuid_count, _xgetbv};
+        if !std::is_x86_feature_detected!("avx") || !std::is_x86_feature_detected!("xsave") {
+            return None;
+        }
+        // CPUID leaf 0xD, sub-leaf 1, EAX bit 2: XGETBV with ECX = 1 is supported.
+        if __cpuid_count(0xD, 1).eax & (1 << 2) == 0 {
+            return None;
+        }
+        #[target_feature(enable = "xsave")]
+        fn xinuse() -> u64 {
+            // SAFETY: the CPU has XSAVE and XGETBV with ECX = 1 (checked by the caller).
+            unsafe { _xgetbv(1) }
+        }
+        // SAFETY: the CPU has XSAVE (checked above).
+        Some(unsafe { xinuse() } & (1 << 2) != 0)
+    }
+
+    #[test]
+    fn faer_products_leave_the_upper_halves_clean() {
+        // Big enough for faer's vector micro-kernels, on a one-thread pool so the product runs
+        // on the thread that then looks.
+        let a = ndarray::Array2::from_shape_fn((300, 64), |(i, j)| ((i * 7 + j) % 13) as f32);
+        let b = ndarray::Array2::from_shape_fn((64, 48), |(i, j)| ((i + 3 * j) % 5) as f32);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let dirty = pool.install(|| {
+            let p = crate::reduce::matmul_rows(a.view(), b.view());
+            (upper_halves_in_use(), p[(0, 0)])
+        });
+        match dirty {
+            (None, _) => eprintln!("this CPU cannot report its register state; nothing checked"),
+            (Some(d), _) => assert!(!d, "a faer product left the upper halves in use"),
+        }
+    }
+
     #[test]
     fn tail_mask16_turns_on_exactly_the_first_lanes() {
         for rest in 0..16 {
