@@ -135,15 +135,10 @@ impl Csr {
         } else {
             rayon::current_num_threads().max(1)
         };
-        let mut bounds: Vec<usize> = (0..=tasks)
-            .map(|t| {
-                indptr
-                    .partition_point(|&p| p < nnz * t / tasks)
-                    .min(self.cols)
-            })
-            .collect();
-        bounds[0] = 0;
-        bounds[tasks] = self.cols;
+        // (`indptr[cols]` is `nnz`, above every inner share, so each split is a column index.)
+        let mut bounds = vec![0];
+        bounds.extend((1..tasks).map(|t| indptr.partition_point(|&p| p < nnz * t / tasks)));
+        bounds.push(self.cols);
         bounds.dedup();
         let mut parts = Vec::with_capacity(bounds.len());
         let (mut idx_rest, mut val_rest) = (&mut indices[..], &mut data[..]);
