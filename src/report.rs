@@ -258,8 +258,61 @@ pub fn read_json(path: &Path) -> Result<RunReport> {
 /// `unit_id,article_id,ordinal,start,end,theme_id,theme_label` and `label` when the corpus has
 /// labels.
 pub fn to_csv(report: &RunReport) -> Result<String> {
+    use rayon::prelude::*;
+    use std::fmt::Write as _;
     let labelled = report.articles.iter().any(|a| a.label.is_some());
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = csv_header(labelled);
+    let err = |e: csv::Error| Error::Internal(format!("assignments.csv: {e}"));
+    let done = |w: csv::Writer<Vec<u8>>| {
+        w.into_inner()
+            .map_err(|e| Error::Internal(format!("assignments.csv: {e}")))
+    };
+    let mut head = csv::Writer::from_writer(Vec::new());
+    head.write_record(&header).map_err(err)?;
+    let mut out = done(head)?;
+    // Fixed chunks of rows, each written by its own writer in parallel, joined in order: a
+    // writer quotes a field by its bytes alone, so the result is what one writer would give.
+    // Fields go straight to the writer, numbers through one reused buffer: no strings per row.
+    // (20 Newsgroups, 18,846 rows: 15 → 7 ms a call, medians of three runs of 20 calls; the
+    // one call of a run is beside report.html's rendering, so the run gains less.)
+    let parts: Vec<Vec<u8>> = report
+        .units
+        .par_chunks(CSV_ROWS)
+        .map(|units| -> Result<Vec<u8>> {
+            let mut w = csv::Writer::from_writer(Vec::with_capacity(units.len() * 64));
+            let mut num = String::new();
+            let mut number = |w: &mut csv::Writer<Vec<u8>>, n: usize| {
+                num.clear();
+                let _ = write!(num, "{n}");
+                w.write_field(&num)
+            };
+            for u in units {
+                let a = &report.articles[u.article];
+                number(&mut w, u.id).map_err(err)?;
+                w.write_field(&a.id).map_err(err)?;
+                number(&mut w, u.ordinal).map_err(err)?;
+                number(&mut w, u.start).map_err(err)?;
+                number(&mut w, u.end).map_err(err)?;
+                number(&mut w, u.theme).map_err(err)?;
+                w.write_field(&report.themes[u.theme].label).map_err(err)?;
+                if labelled {
+                    w.write_field(a.label.as_deref().unwrap_or_default())
+                        .map_err(err)?;
+                }
+                w.write_record(None::<&[u8]>).map_err(err)?;
+            }
+            done(w)
+        })
+        .collect::<Result<_>>()?;
+    out.reserve(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        out.extend_from_slice(&p);
+    }
+    String::from_utf8(out).map_err(|e| Error::Internal(format!("assignments.csv: {e}")))
+}
+
+/// The columns of `assignments.csv`.
+fn csv_header(labelled: bool) -> Vec<&'static str> {
     let mut header = vec![
         "unit_id",
         "article_id",
@@ -272,26 +325,113 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
     if labelled {
         header.push("label");
     }
-    let err = |e: csv::Error| Error::Internal(format!("assignments.csv: {e}"));
-    w.write_record(&header).map_err(err)?;
-    for u in &report.units {
-        let a = &report.articles[u.article];
-        let mut row = vec![
-            u.id.to_string(),
-            a.id.clone(),
-            u.ordinal.to_string(),
-            u.start.to_string(),
-            u.end.to_string(),
-            u.theme.to_string(),
-            report.themes[u.theme].label.clone(),
+    header
+}
+
+/// Rows of `assignments.csv` written per parallel task.
+const CSV_ROWS: usize = 4096;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report of `n` units over a few articles whose ids, labels and theme labels need
+    /// quoting (commas, quotes, line breaks), with or without labels.
+    fn report(n: usize, labelled: bool) -> RunReport {
+        let names = [
+            "plain",
+            "with, comma",
+            "with \"quotes\"",
+            "two\nlines",
+            "",
+            "é ü",
         ];
-        if labelled {
-            row.push(a.label.clone().unwrap_or_default());
+        let articles = (0..7)
+            .map(|i| ArticleInfo {
+                id: format!("{}-{i}", names[i % names.len()]),
+                title: None,
+                source: String::new(),
+                label: labelled.then(|| names[(i + 2) % names.len()].to_string()),
+                units: 0,
+                mix: Vec::new(),
+            })
+            .collect();
+        let themes = (0..3)
+            .map(|id| ThemeInfo {
+                id,
+                label: names[(id + 1) % names.len()].into(),
+                named: None,
+                size: 0,
+                terms: Vec::new(),
+                representatives: Vec::new(),
+                cohesion: 0.0,
+                xy: [0.0; 2],
+                articles: Vec::new(),
+            })
+            .collect();
+        let units = (0..n)
+            .map(|id| UnitRecord {
+                id,
+                article: id % 7,
+                ordinal: id / 7,
+                start: id * 10,
+                end: id * 10 + 9,
+                text: String::new(),
+                theme: id % 3,
+                score: 0.0,
+                xy: [0.0; 2],
+            })
+            .collect();
+        RunReport {
+            themata_version: String::new(),
+            name: String::new(),
+            inputs: Vec::new(),
+            config: serde_json::Value::Null,
+            corpus: CorpusStats::default(),
+            articles,
+            themes,
+            units,
+            similarity: Vec::new(),
+            hierarchy: Vec::new(),
+            k_selection: KSelectionInfo::default(),
+            projection: String::new(),
+            scores: Scores::default(),
+            timings: Vec::new(),
+            warnings: Vec::new(),
         }
-        w.write_record(&row).map_err(err)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::Internal(format!("assignments.csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("assignments.csv: {e}")))
+
+    #[test]
+    fn assignments_written_in_parallel_chunks_are_the_bytes_of_one_writer() {
+        for labelled in [false, true] {
+            // Over two chunks and a partial third, so rows meet at chunk boundaries.
+            let r = report(2 * CSV_ROWS + 77, labelled);
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(csv_header(labelled)).unwrap();
+            for u in &r.units {
+                let a = &r.articles[u.article];
+                let mut row = vec![
+                    u.id.to_string(),
+                    a.id.clone(),
+                    u.ordinal.to_string(),
+                    u.start.to_string(),
+                    u.end.to_string(),
+                    u.theme.to_string(),
+                    r.themes[u.theme].label.clone(),
+                ];
+                if labelled {
+                    row.push(a.label.clone().unwrap_or_default());
+                }
+                w.write_record(&row).unwrap();
+            }
+            let expected = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            let got = to_csv(&r).unwrap();
+            assert_eq!(got, expected, "labelled: {labelled}");
+            // And it reads back: one record per unit, the quoted fields intact.
+            let mut rd = csv::Reader::from_reader(got.as_bytes());
+            let rows: Vec<csv::StringRecord> = rd.records().map(|x| x.unwrap()).collect();
+            assert_eq!(rows.len(), r.units.len());
+            assert_eq!(&rows[3][1], r.articles[3].id.as_str());
+        }
+    }
 }
