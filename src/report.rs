@@ -262,13 +262,9 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
     use std::fmt::Write as _;
     let labelled = report.articles.iter().any(|a| a.label.is_some());
     let header = csv_header(labelled);
-    let err = |e: csv::Error| Error::Internal(format!("assignments.csv: {e}"));
-    let done = |w: csv::Writer<Vec<u8>>| {
-        w.into_inner()
-            .map_err(|e| Error::Internal(format!("assignments.csv: {e}")))
-    };
+    let done = |w: csv::Writer<Vec<u8>>| w.into_inner().map_err(csv_error);
     let mut head = csv::Writer::from_writer(Vec::new());
-    head.write_record(&header).map_err(err)?;
+    head.write_record(&header).map_err(csv_error)?;
     let mut out = done(head)?;
     // Fixed chunks of rows, each written by its own writer in parallel, joined in order: a
     // writer quotes a field by its bytes alone, so the result is what one writer would give.
@@ -288,18 +284,19 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
             };
             for u in units {
                 let a = &report.articles[u.article];
-                number(&mut w, u.id).map_err(err)?;
-                w.write_field(&a.id).map_err(err)?;
-                number(&mut w, u.ordinal).map_err(err)?;
-                number(&mut w, u.start).map_err(err)?;
-                number(&mut w, u.end).map_err(err)?;
-                number(&mut w, u.theme).map_err(err)?;
-                w.write_field(&report.themes[u.theme].label).map_err(err)?;
+                number(&mut w, u.id).map_err(csv_error)?;
+                w.write_field(&a.id).map_err(csv_error)?;
+                number(&mut w, u.ordinal).map_err(csv_error)?;
+                number(&mut w, u.start).map_err(csv_error)?;
+                number(&mut w, u.end).map_err(csv_error)?;
+                number(&mut w, u.theme).map_err(csv_error)?;
+                w.write_field(&report.themes[u.theme].label)
+                    .map_err(csv_error)?;
                 if labelled {
                     w.write_field(a.label.as_deref().unwrap_or_default())
-                        .map_err(err)?;
+                        .map_err(csv_error)?;
                 }
-                w.write_record(None::<&[u8]>).map_err(err)?;
+                w.write_record(None::<&[u8]>).map_err(csv_error)?;
             }
             done(w)
         })
@@ -308,7 +305,12 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
     for p in parts {
         out.extend_from_slice(&p);
     }
-    String::from_utf8(out).map_err(|e| Error::Internal(format!("assignments.csv: {e}")))
+    String::from_utf8(out).map_err(csv_error)
+}
+
+/// A failure to write `assignments.csv`, as the internal error every part of its writing reports.
+fn csv_error(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("assignments.csv: {e}"))
 }
 
 /// The columns of `assignments.csv`.
