@@ -2,8 +2,9 @@
 //!
 //! Every table is a serde struct with `deny_unknown_fields`, so a misspelt key is an error naming
 //! it; [`Config::check`] then validates every range once, naming the key and what is allowed.
-//! The defaults in `config/default.toml` equal the `Default` impls (a test holds them together),
-//! except the named themes, which exist only in the file because they describe the seed corpus.
+//! The defaults in `config/default.toml` equal the `Default` impls (a test holds them together).
+//! Settings that describe one corpus live in a file of their own: `config/seeds.toml` names the
+//! seed corpus's themes and is laid over the defaults only when the seed corpus is analysed.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,10 @@ use crate::vectorize::TfidfParams;
 
 /// The default configuration file, compiled in.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// The seed corpus's own settings (its named themes), compiled in: laid over the defaults when
+/// `themata run` is given no INPUT and analyses the seed corpus.
+pub const SEEDS_TOML: &str = include_str!("../config/seeds.toml");
 
 /// The whole configuration of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,13 +192,25 @@ impl Config {
     /// The defaults with a user's TOML file laid over them: tables merge key by key, and any value
     /// given (arrays included) replaces the default.
     pub fn load(user: Option<&Path>) -> Result<Config> {
+        Self::load_for(user, false)
+    }
+
+    /// [`Config::load`], for the seed corpus when `seeds`: then `config/seeds.toml` (its named
+    /// themes) lies between the defaults and the user's file.
+    pub fn load_for(user: Option<&Path>, seeds: bool) -> Result<Config> {
+        let mut base: toml::Table = toml::from_str(DEFAULT_TOML)
+            .map_err(|e| Error::Internal(format!("config/default.toml: {e}")))?;
+        if seeds {
+            let over: toml::Table = toml::from_str(SEEDS_TOML)
+                .map_err(|e| Error::Internal(format!("config/seeds.toml: {e}")))?;
+            merge(&mut base, over);
+        }
         let Some(path) = user else {
-            return Self::defaults();
+            let merged = toml::to_string(&base).map_err(|e| Error::Internal(e.to_string()))?;
+            return Self::from_toml_str(&merged, "config/default.toml");
         };
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let file = path.display().to_string();
-        let mut base: toml::Table = toml::from_str(DEFAULT_TOML)
-            .map_err(|e| Error::Internal(format!("config/default.toml: {e}")))?;
         // Parse the user's file on its own first: unknown keys and wrong types are then reported
         // with its own line numbers.
         toml::from_str::<Config>(&text).map_err(|e| config_error(&file, &text, e))?;
@@ -292,14 +309,42 @@ mod tests {
     }
 
     #[test]
-    fn default_toml_equals_default_impls_except_named_themes() {
-        let mut file = Config::defaults().unwrap();
-        assert!(
-            !file.themes.named.is_empty(),
-            "default.toml names the seed corpus's themes"
-        );
-        file.themes.named.clear();
+    fn default_toml_equals_default_impls_and_names_no_theme() {
+        let file = Config::defaults().unwrap();
+        assert!(file.themes.named.is_empty(), "default.toml names no theme");
         assert_eq!(file, Config::default());
+    }
+
+    #[test]
+    fn seeds_toml_adds_the_seed_corpus_named_themes_only_for_the_seeds() {
+        let seeds = Config::load_for(None, true).unwrap();
+        let names: Vec<&str> = seeds.themes.named.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "regional disparity",
+                "fear-based politics",
+                "labor mobilization"
+            ]
+        );
+        assert!(
+            Config::load_for(None, false)
+                .unwrap()
+                .themes
+                .named
+                .is_empty()
+        );
+        // A user's file still wins over the seed corpus's.
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("mine.toml");
+        std::fs::write(&p, "[themes]\nnamed = []\n").unwrap();
+        assert!(
+            Config::load_for(Some(&p), true)
+                .unwrap()
+                .themes
+                .named
+                .is_empty()
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use bytes::{load_bytes, load_bytes_with};
-pub use clean::{CleanParams, Cleaned, Cleaner};
+pub use clean::{CleanParams, Cleaned, Cleaner, DroppedLine, Rule};
 use lines::{Line, LineBlock, LineBlocks};
 
 use crate::error::{Error, Result};
@@ -51,6 +51,11 @@ pub struct IngestParams {
     pub strict: bool,
     /// Skip malformed JSON Lines records and CSV rows (counted in run.json) instead of failing.
     pub skip_bad_records: bool,
+    /// Keep articles whose text is empty after cleaning, so articles line up with the input
+    /// records (`themata vectorize` sets it; not a config key). Off, they are left out with a
+    /// warning. Either way a corpus with no text at all is an error.
+    #[serde(skip)]
+    pub keep_empty: bool,
 }
 
 impl Default for IngestParams {
@@ -63,6 +68,7 @@ impl Default for IngestParams {
             clean: true,
             strict: false,
             skip_bad_records: false,
+            keep_empty: false,
         }
     }
 }
@@ -91,14 +97,50 @@ pub struct Corpus {
     pub warnings: Vec<String>,
     /// Records skipped under `skip_bad_records`.
     pub skipped_records: usize,
-    /// Non-blank lines dropped as boilerplate.
+    /// Non-blank lines dropped as boilerplate (and titles, with `analyse_titles` off).
     pub dropped_lines: usize,
+    /// Every dropped line, with its article's id, in corpus order (`cleaning.csv`).
+    pub cleaning: Vec<CleaningRecord>,
+    /// Records that looked like web pages, so that their boilerplate rules ran.
+    pub web_pages: usize,
+    /// Articles whose characters Unicode normalisation changed (quotes, dashes, spaces, NFC).
+    pub normalized_articles: usize,
+}
+
+/// One line that cleaning removed, with the article it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CleaningRecord {
+    /// The article's id.
+    pub article_id: String,
+    /// The line, its number and the rule that dropped it.
+    pub dropped: DroppedLine,
 }
 
 impl Corpus {
     /// Bytes of article text.
     pub fn bytes(&self) -> usize {
         self.articles.iter().map(|a| a.text.len()).sum()
+    }
+
+    /// Lines dropped per rule, by rule name (`line_patterns[4]`, `date_line`…).
+    pub fn cleaning_counts(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for r in &self.cleaning {
+            *counts.entry(r.dropped.rule.to_string()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Records what cleaning did to one article.
+    fn take_cleaning(&mut self, id: &str, dropped: Vec<DroppedLine>, web: bool, normalized: bool) {
+        self.dropped_lines += dropped.len();
+        self.web_pages += usize::from(web);
+        self.normalized_articles += usize::from(normalized);
+        self.cleaning
+            .extend(dropped.into_iter().map(|d| CleaningRecord {
+                article_id: id.to_string(),
+                dropped: d,
+            }));
     }
 }
 
@@ -286,7 +328,8 @@ impl Reader<'_> {
     fn push(&mut self, id: String, source: String, label: Option<String>, raw: &str) {
         let (text, title) = if let Some(cleaner) = self.cleaner {
             let c = cleaner.clean(raw);
-            self.corpus.dropped_lines += c.dropped_lines;
+            self.corpus
+                .take_cleaning(&id, c.dropped, c.web_page, c.normalized);
             (c.text, c.title)
         } else {
             (raw.to_string(), None)
@@ -465,10 +508,14 @@ impl Reader<'_> {
                     text,
                     title,
                     dropped,
+                    web_page,
+                    normalized,
                 } => {
-                    self.corpus.dropped_lines += dropped;
+                    let id = id.unwrap_or_else(|| no.to_string());
+                    self.corpus
+                        .take_cleaning(&id, dropped, web_page, normalized);
                     self.corpus.articles.push(Article {
-                        id: id.unwrap_or_else(|| no.to_string()),
+                        id,
                         title,
                         source: format!("{}:{no}", path.display()),
                         label,
@@ -579,13 +626,17 @@ impl Reader<'_> {
             [one] => format!(" ({one})"),
             [first, rest @ ..] => format!(" ({first}; {} more warning(s))", rest.len()),
         };
-        self.corpus.articles.retain(|a| !a.text.trim().is_empty());
-        let empty = before - self.corpus.articles.len();
-        if empty > 0 {
-            let msg = format!("{empty} article(s) empty after cleaning were left out");
-            self.warn(msg);
+        let has_text = |a: &Article| !a.text.trim().is_empty();
+        let with_text = self.corpus.articles.iter().filter(|a| has_text(a)).count();
+        if !self.params.keep_empty {
+            self.corpus.articles.retain(has_text);
+            let empty = before - with_text;
+            if empty > 0 {
+                let msg = format!("{empty} article(s) empty after cleaning were left out");
+                self.warn(msg);
+            }
         }
-        if self.corpus.articles.is_empty() {
+        if with_text == 0 {
             let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::EmptyCorpus(format!(
                 "{}: no article text left{} — nothing to analyse{skipped}",
@@ -618,7 +669,9 @@ enum Parsed {
         label: Option<String>,
         text: String,
         title: Option<String>,
-        dropped: usize,
+        dropped: Vec<DroppedLine>,
+        web_page: bool,
+        normalized: bool,
     },
 }
 
@@ -651,18 +704,26 @@ fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: Option<&Cleane
             record::keys(line).join(", ")
         ));
     };
-    let (text, title, dropped) = if let Some(cleaner) = cleaner {
-        let c = cleaner.clean(&raw);
-        (c.text, c.title, c.dropped_lines)
-    } else {
-        (raw, None, 0)
+    let Some(cleaner) = cleaner else {
+        return Parsed::Record {
+            id,
+            label,
+            text: raw,
+            title: None,
+            dropped: Vec::new(),
+            web_page: false,
+            normalized: false,
+        };
     };
+    let c = cleaner.clean(&raw);
     Parsed::Record {
         id,
         label,
-        text,
-        title,
-        dropped,
+        text: c.text,
+        title: c.title,
+        dropped: c.dropped,
+        web_page: c.web_page,
+        normalized: c.normalized,
     }
 }
 

@@ -207,6 +207,9 @@ pub fn analyse(
             units: units.len(),
             bytes: corpus.bytes(),
             boilerplate_lines_dropped: corpus.dropped_lines,
+            cleaning: corpus.cleaning_counts(),
+            web_pages: corpus.web_pages,
+            normalized_articles: corpus.normalized_articles,
             skipped_records: corpus.skipped_records,
             vocabulary: tfidf.matrix.cols(),
             nnz: tfidf.matrix.nnz(),
@@ -267,6 +270,24 @@ pub fn analyse(
         },
         timings: st.timings,
         warnings,
+        named_themes: th
+            .named
+            .iter()
+            .map(|m| NamedThemeInfo {
+                name: m.name.clone(),
+                status: match (m.in_corpus, m.theme) {
+                    (false, _) => "not in corpus",
+                    (true, Some(_)) => "found",
+                    (true, None) => "not found",
+                }
+                .into(),
+                theme: m.theme,
+                closest: m.closest,
+                similarity: m.similarity,
+                term_share: m.term_share,
+            })
+            .collect(),
+        cleaning: corpus.cleaning,
     })
 }
 

@@ -47,6 +47,8 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         scores,
         timings,
         warnings,
+        named_themes,
+        cleaning: _,
     } = report;
     let rest = RunReport {
         themata_version: themata_version.clone(),
@@ -64,6 +66,8 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         scores: scores.clone(),
         timings: timings.clone(),
         warnings: warnings.clone(),
+        named_themes: named_themes.clone(),
+        cleaning: Vec::new(),
     };
     let mut text = Vec::new();
     rest.serialize(&mut serde_json::Serializer::with_formatter(
@@ -308,6 +312,30 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
     String::from_utf8(out).map_err(csv_error)
 }
 
+/// `cleaning.csv`: every line cleaning removed from the analysed text,
+/// `article_id,line,rule,text` (line numbers from 1 in the record's text; the rule is its config
+/// key, such as `line_patterns[4]` or `date_line`). Only a header when nothing was removed.
+pub fn cleaning_csv(report: &RunReport) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| Error::Internal(format!("cleaning.csv: {e}"));
+    w.write_record(["article_id", "line", "rule", "text"])
+        .map_err(err)?;
+    for r in &report.cleaning {
+        let d = &r.dropped;
+        w.write_record([
+            r.article_id.as_str(),
+            &d.line.to_string(),
+            &d.rule.to_string(),
+            &d.text,
+        ])
+        .map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("cleaning.csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("cleaning.csv: {e}")))
+}
+
 /// A failure to write `assignments.csv`, as the internal error every part of its writing reports.
 fn csv_error(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("assignments.csv: {e}"))
@@ -400,6 +428,8 @@ mod tests {
             scores: Scores::default(),
             timings: Vec::new(),
             warnings: Vec::new(),
+            named_themes: Vec::new(),
+            cleaning: Vec::new(),
         }
     }
 

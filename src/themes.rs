@@ -9,12 +9,15 @@
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::reduce::Lsa;
 use crate::vectorize::{Analyzer, Tfidf, TfidfParams};
+
+mod label;
+use label::{LABEL_CANDIDATES, has_letter, label_from_terms};
 
 /// A theme the user names in the config, with a few seed terms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +43,10 @@ pub struct ThemeParams {
     pub guide: bool,
     /// Least cosine similarity between a named theme and a cluster centroid for the name to stick.
     pub min_match: f32,
+    /// Least share of a theme's top-term weight (class-based TF-IDF over its `top_terms`) that a
+    /// named theme's seed terms must carry for the name to stick: a named theme names a theme
+    /// whose own vocabulary is its seed terms, never one that merely lies nearest.
+    pub min_term_share: f32,
     /// Least share of a named theme's seed terms that must occur in the corpus for it to be used.
     pub min_seed_coverage: f32,
     /// Named themes (`[[themes.named]]`).
@@ -54,6 +61,7 @@ impl Default for ThemeParams {
             label_terms: 3,
             guide: true,
             min_match: 0.2,
+            min_term_share: 0.1,
             min_seed_coverage: 0.5,
             named: Vec::new(),
         }
@@ -77,6 +85,7 @@ impl ThemeParams {
         }
         for (key, v) in [
             ("themes.min_match", self.min_match),
+            ("themes.min_term_share", self.min_term_share),
             ("themes.min_seed_coverage", self.min_seed_coverage),
         ] {
             if !(0.0..=1.0).contains(&v) {
@@ -108,6 +117,11 @@ pub struct Guide {
     pub named: Vec<usize>,
     /// One L2-normalised LSA vector per usable named theme.
     pub vectors: Array2<f32>,
+    /// The vocabulary terms each usable named theme's seed terms become (the run's analyzer).
+    pub terms: Vec<FxHashSet<String>>,
+    /// Named themes left out because their seed terms mostly do not occur (index into
+    /// `ThemeParams::named`).
+    pub absent: Vec<usize>,
     /// Named themes left out, with why.
     pub warnings: Vec<String>,
 }
@@ -122,6 +136,8 @@ pub fn guide(
 ) -> Result<Guide> {
     let mut named = Vec::new();
     let mut rows: Vec<Vec<f32>> = Vec::new();
+    let mut terms = Vec::new();
+    let mut absent = Vec::new();
     let mut warnings = Vec::new();
     let vocab: FxHashMap<&str, usize> = tfidf
         .vocab
@@ -148,6 +164,7 @@ pub fn guide(
                 theme.name,
                 theme.seed_terms.len()
             ));
+            absent.push(i);
             continue;
         }
         let docs: Vec<&str> = theme.seed_terms.iter().map(String::as_str).collect();
@@ -160,11 +177,20 @@ pub fn guide(
                 "named theme \"{}\": seed terms carry no weight; not used",
                 theme.name
             ));
+            absent.push(i);
             continue;
         }
         v /= n;
         named.push(i);
         rows.push(v.to_vec());
+        terms.push(
+            theme
+                .seed_terms
+                .iter()
+                .flat_map(|t| analyzer.terms(t))
+                .filter(|tok| vocab.contains_key(tok.as_str()))
+                .collect(),
+        );
     }
     let d = lsa.embedding.ncols();
     let flat: Vec<f32> = rows.concat();
@@ -173,6 +199,8 @@ pub fn guide(
     Ok(Guide {
         named,
         vectors,
+        terms,
+        absent,
         warnings,
     })
 }
@@ -211,6 +239,26 @@ pub struct Themes {
     pub units_xy: Vec<[f32; 2]>,
     /// 2-D map positions of the theme centroids.
     pub themes_xy: Vec<[f32; 2]>,
+    /// What became of each named theme, in config order.
+    pub named: Vec<NamedMatch>,
+}
+
+/// What became of one named theme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedMatch {
+    /// Its name.
+    pub name: String,
+    /// The theme it names, when one fits.
+    pub theme: Option<usize>,
+    /// Cosine similarity to the centroid of that theme, or of the best-fitting one when none fits
+    /// (the theme whose top terms its seed terms carry most of).
+    pub similarity: f32,
+    /// Share of that theme's top-term weight carried by its seed terms.
+    pub term_share: f32,
+    /// The theme compared, named or not.
+    pub closest: Option<usize>,
+    /// Whether enough of its seed terms occur in the corpus for it to be looked for.
+    pub in_corpus: bool,
 }
 
 /// Describes the clusters: renumbers them largest first, finds their top terms by class-based
@@ -258,30 +306,12 @@ pub fn describe(
         .map(|u| embedding.row(u).dot(&centroids.row(assignment[u])))
         .collect();
 
-    let terms = class_tfidf(&assignment, k, tfidf, vec_params, params.top_terms);
+    let ClassTerms {
+        top: terms,
+        label_candidates,
+    } = class_tfidf(&assignment, k, tfidf, vec_params, params.top_terms);
 
-    // Named themes: greedy one-to-one matching by cosine similarity above min_match.
-    let mut names: Vec<Option<String>> = vec![None; k];
-    if let Some(g) = guide {
-        let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
-        for (gi, v) in g.vectors.rows().into_iter().enumerate() {
-            for t in 0..k {
-                let s = v.dot(&centroids.row(t));
-                if s >= params.min_match {
-                    pairs.push((s, gi, t));
-                }
-            }
-        }
-        pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        let mut used_g = vec![false; g.named.len()];
-        for (_, gi, t) in pairs {
-            if !used_g[gi] && names[t].is_none() {
-                used_g[gi] = true;
-                names[t] = Some(params.named[g.named[gi]].name.clone());
-            }
-        }
-    }
-
+    let (names, named) = match_named(params, guide, &centroids, &terms);
     let mut themes = Vec::with_capacity(k);
     for t in 0..k {
         let mut members: Vec<usize> = (0..n).filter(|&u| assignment[u] == t).collect();
@@ -291,7 +321,7 @@ pub fn describe(
         let representatives = members.into_iter().take(params.representatives).collect();
         let label = names[t]
             .clone()
-            .unwrap_or_else(|| label_from_terms(&terms[t], params.label_terms, t));
+            .unwrap_or_else(|| label_from_terms(&label_candidates[t], params.label_terms, t));
         themes.push(Theme {
             label,
             named: names[t].clone(),
@@ -333,11 +363,111 @@ pub fn describe(
         similarity,
         units_xy,
         themes_xy,
+        named,
     })
 }
 
 /// The caption of the 2-D projection [`describe`] uses.
 pub const PROJECTION: &str = "units on the two principal axes of the theme centroids (PCA in LSA space); labels at theme means";
+
+/// Names themes after the named themes that fit them, one to one: a pair fits when the theme's
+/// centroid is at least `min_match` similar to the named theme's seed vector and its seed terms
+/// carry at least `min_term_share` of the theme's top-term weight; fitting pairs are taken most
+/// similar first. A named theme that fits none names none (and says which theme came closest).
+fn match_named(
+    params: &ThemeParams,
+    guide: Option<&Guide>,
+    centroids: &Array2<f32>,
+    top: &[Vec<(String, f32)>],
+) -> (Vec<Option<String>>, Vec<NamedMatch>) {
+    let k = top.len();
+    let mut names: Vec<Option<String>> = vec![None; k];
+    let Some(g) = guide else {
+        return (names, Vec::new());
+    };
+    let share = |gi: usize, t: usize| {
+        let total: f32 = top[t].iter().map(|(_, w)| w).sum();
+        let seeds: f32 = top[t]
+            .iter()
+            .filter(|(term, _)| g.terms[gi].contains(term))
+            .map(|(_, w)| w)
+            .sum();
+        // `max`: a float sum of nothing is -0.0.
+        if total > 0.0 {
+            (seeds / total).max(0.0)
+        } else {
+            0.0
+        }
+    };
+    // (similarity, share) of every named theme against every theme.
+    let fit: Vec<Vec<(f32, f32)>> = g
+        .vectors
+        .rows()
+        .into_iter()
+        .enumerate()
+        .map(|(gi, v)| {
+            (0..k)
+                .map(|t| (v.dot(&centroids.row(t)), share(gi, t)))
+                .collect()
+        })
+        .collect();
+    let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+    for (gi, row) in fit.iter().enumerate() {
+        for (t, &(sim, sh)) in row.iter().enumerate() {
+            if sim >= params.min_match && sh >= params.min_term_share {
+                pairs.push((sim, gi, t));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut theme_of: Vec<Option<usize>> = vec![None; g.named.len()];
+    for (_, gi, t) in pairs {
+        if theme_of[gi].is_none() && names[t].is_none() {
+            theme_of[gi] = Some(t);
+            names[t] = Some(params.named[g.named[gi]].name.clone());
+        }
+    }
+    let mut matches: Vec<NamedMatch> = params
+        .named
+        .iter()
+        .map(|n| NamedMatch {
+            name: n.name.clone(),
+            theme: None,
+            similarity: 0.0,
+            term_share: 0.0,
+            closest: None,
+            in_corpus: false,
+        })
+        .collect();
+    for (gi, &i) in g.named.iter().enumerate() {
+        // The theme it names, or else the one its seed terms fit best (then the most similar).
+        let closest = theme_of[gi].or_else(|| {
+            (0..k).max_by(|&a, &b| {
+                let (fa, fb) = (fit[gi][a], fit[gi][b]);
+                fa.1.total_cmp(&fb.1)
+                    .then(fa.0.total_cmp(&fb.0))
+                    .then(b.cmp(&a))
+            })
+        });
+        let m = &mut matches[i];
+        m.in_corpus = true;
+        m.theme = theme_of[gi];
+        m.closest = closest;
+        if let Some(t) = closest {
+            (m.similarity, m.term_share) = fit[gi][t];
+        }
+    }
+    (names, matches)
+}
+
+/// Each theme's terms ranked by class-based TF-IDF, as [`class_tfidf`] gives them.
+struct ClassTerms {
+    /// The top terms and their weights, best first: the terms shown and stored for each theme.
+    top: Vec<Vec<(String, f32)>>,
+    /// The best terms that hold a letter, best first, at least [`LABEL_CANDIDATES`] of them
+    /// when the theme has as many: what its label is built from.
+    label_candidates: Vec<Vec<String>>,
+}
 
 /// Top terms of every theme by class-based TF-IDF: a term's frequency in the theme (normalised
 /// by the theme's length) times `ln(1 + A / f)`, with `A` the mean number of terms per theme and
@@ -351,15 +481,22 @@ pub const PROJECTION: &str = "units on the two principal axes of the theme centr
 /// the result does not depend on the thread count. With the vectorizer's `binary`, a term counts
 /// once per unit here too (the matrix keeps no more), so themes are named by how many of their
 /// units hold a term.
+///
+/// Besides the `top` terms, each theme gets the label candidates: its best
+/// `max(top, LABEL_CANDIDATES)` terms that hold a letter, ranked the same way, so that a theme
+/// whose top terms are all numbers ("10, 11, 12, 15, 14") is still labelled with words.
 fn class_tfidf(
     assignment: &[usize],
     k: usize,
     tfidf: &Tfidf,
     vec_params: &TfidfParams,
     top: usize,
-) -> Vec<Vec<(String, f32)>> {
+) -> ClassTerms {
     if tfidf.vocab.is_empty() {
-        return vec![Vec::new(); k];
+        return ClassTerms {
+            top: vec![Vec::new(); k],
+            label_candidates: vec![Vec::new(); k],
+        };
     }
     let v = tfidf.vocab.len();
     let sublinear = vec_params.sublinear_tf;
@@ -391,55 +528,52 @@ fn class_tfidf(
         .par_iter()
         .map(|&f| if f > 0.0 { (1.0 + avg / f).ln() } else { 0.0 })
         .collect();
-    counts
+    // Whether each term may be a label word, once for all themes.
+    let lettered: Vec<bool> = tfidf.vocab.par_iter().map(|t| has_letter(t)).collect();
+    let candidates = top.max(LABEL_CANDIDATES);
+    let (top_terms, label_candidates) = counts
         .par_iter()
         .zip(&totals)
         .map(|(c, &total)| {
-            let mut w: Vec<(u32, f64)> = c
+            let w: Vec<(u32, f64)> = c
                 .iter()
                 .enumerate()
                 .filter(|&(_, &x)| x > 0.0)
                 .map(|(id, &x)| (id as u32, x / total.max(1.0) * icf[id]))
                 .collect();
-            // The `top` best in full order, without sorting all of a theme's terms (tens of
-            // thousands on a large corpus): the order is total, so the result is the same.
-            let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-            if w.len() > top {
-                w.select_nth_unstable_by(top, order);
-                w.truncate(top);
-            }
-            w.sort_by(order);
-            w.into_iter()
-                .take(top)
+            let words: Vec<(u32, f64)> = w
+                .iter()
+                .copied()
+                .filter(|&(id, _)| lettered[id as usize])
+                .collect();
+            let shown = best(w, top)
+                .into_iter()
                 .map(|(id, x)| (tfidf.vocab[id as usize].clone(), x as f32))
-                .collect()
+                .collect();
+            let label = best(words, candidates)
+                .into_iter()
+                .map(|(id, _)| tfidf.vocab[id as usize].clone())
+                .collect();
+            (shown, label)
         })
-        .collect()
+        .unzip();
+    ClassTerms {
+        top: top_terms,
+        label_candidates,
+    }
 }
 
-/// A label from the top terms, skipping terms already covered by an earlier, longer one
-/// ("local officials" covers "officials") and terms that contain an earlier one.
-fn label_from_terms(terms: &[(String, f32)], n: usize, id: usize) -> String {
-    let mut picked: Vec<&str> = Vec::new();
-    for (t, _) in terms {
-        if !t.chars().any(char::is_alphabetic) {
-            continue; // numbers say little on their own
-        }
-        let overlaps = picked
-            .iter()
-            .any(|p| p.split(' ').any(|w| t.split(' ').any(|x| x == w)));
-        if !overlaps {
-            picked.push(t);
-        }
-        if picked.len() == n {
-            break;
-        }
+/// The `n` heaviest of `w` in full order (weight, then term id), without sorting all of a
+/// theme's terms (tens of thousands on a large corpus): the order is total, so the result is the
+/// same as a full sort's.
+fn best(mut w: Vec<(u32, f64)>, n: usize) -> Vec<(u32, f64)> {
+    let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if w.len() > n {
+        w.select_nth_unstable_by(n, order);
+        w.truncate(n);
     }
-    if picked.is_empty() {
-        format!("theme {}", id + 1)
-    } else {
-        picked.join(" · ")
-    }
+    w.sort_by(order);
+    w
 }
 
 /// Two themes never share a label: later ones get their number appended.
@@ -521,13 +655,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn label_skips_overlapping_terms() {
-        let t: Vec<(String, f32)> = ["local officials", "officials", "purge", "fear", "x"]
-            .iter()
-            .map(|s| (s.to_string(), 1.0))
+    fn label_of_a_numeric_cluster_uses_its_first_lettered_terms() {
+        // Theme 1 (ten units): twelve numbers in every unit (a table, as in 20 Newsgroups'
+        // "10, 11, 12, 15, 14" cluster), "table" in five units, "tables" in four, "chart" in
+        // three; theme 2: units about trains.
+        let numbers: Vec<String> = (10..22).map(|i| i.to_string()).collect();
+        let numbers = numbers.join(" ");
+        let mut texts: Vec<String> = (0..10)
+            .map(|i| {
+                let mut t = numbers.clone();
+                for (word, units) in [("table", 5), ("tables", 4), ("chart", 3)] {
+                    if i < units {
+                        t = format!("{t} {word}");
+                    }
+                }
+                t
+            })
             .collect();
-        assert_eq!(label_from_terms(&t, 3, 0), "local officials · purge · fear");
-        assert_eq!(label_from_terms(&[], 3, 4), "theme 5");
+        texts.extend((0..10).map(|_| "train rail station track".to_owned()));
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vec_params = TfidfParams::default();
+        let tfidf = crate::vectorize::fit_transform(&refs, &vec_params).unwrap();
+        let labels: Vec<usize> = (0..20).map(|u| usize::from(u >= 10)).collect();
+        let embedding =
+            Array2::from_shape_fn((20, 2), |(u, j)| f32::from(u8::from(j == labels[u])));
+        let params = ThemeParams::default();
+        let themes = describe(
+            &labels,
+            embedding.view(),
+            &tfidf,
+            &vec_params,
+            &params,
+            None,
+        )
+        .unwrap();
+        let numeric = &themes.themes[0];
+        // The shown terms stay the top ten, all numbers here.
+        assert_eq!(numeric.terms.len(), params.top_terms);
+        assert!(
+            numeric.terms.iter().all(|(t, _)| !has_letter(t)),
+            "{:?}",
+            numeric.terms
+        );
+        // The label comes from the lettered terms further down, "tables" folded into "table".
+        assert_eq!(numeric.label, "table · chart");
+        // Equal weights rank in vocabulary order.
+        assert_eq!(themes.themes[1].label, "rail · station · track");
     }
 
     #[test]
@@ -556,7 +729,7 @@ mod tests {
                 ..Default::default()
             };
             let tfidf = crate::vectorize::fit_transform(&refs, &params).unwrap();
-            let terms = class_tfidf(&assignment, 2, &tfidf, &params, 3);
+            let terms = class_tfidf(&assignment, 2, &tfidf, &params, 3).top;
             for (t, _) in &terms[1] {
                 assert!(
                     ["train", "rail", "station", "track"].contains(&t.as_str()),

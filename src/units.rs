@@ -133,10 +133,39 @@ impl Units {
 /// assert_eq!(units.len(), 2); // the heading joined the first paragraph
 /// ```
 pub fn split(corpus: &Corpus, params: &UnitParams) -> Result<Units> {
+    split_articles(corpus, params, false)
+}
+
+/// Cuts every article into units as [`split`] does, but an article that gives no unit (one whose
+/// text is empty or only white space) gives one empty unit, `0..0`, whatever the unit kind: every
+/// article has at least one unit, so units map back to the input records (`themata vectorize
+/// --unit document` writes one matrix row per record, a zero row for an empty one). Errors as
+/// [`split`] does when no article holds any text.
+///
+/// ```
+/// use themata::ingest::{Article, Corpus};
+/// use themata::units::{split_keeping_empty, UnitKind, UnitParams};
+/// let article = |id: &str, text: &str| Article {
+///     id: id.into(), title: None, source: id.into(), label: None, text: text.into(),
+/// };
+/// let corpus = Corpus {
+///     articles: vec![article("a", "Some text."), article("b", "  \n"), article("c", "More text.")],
+///     ..Default::default()
+/// };
+/// let params = UnitParams { unit: UnitKind::Document, ..Default::default() };
+/// let units = split_keeping_empty(&corpus, &params).unwrap();
+/// assert_eq!(units.texts(&corpus), ["Some text.", "", "More text."]);
+/// ```
+pub fn split_keeping_empty(corpus: &Corpus, params: &UnitParams) -> Result<Units> {
+    split_articles(corpus, params, true)
+}
+
+/// [`split`], with `keep_empty` as in [`split_keeping_empty`].
+fn split_articles(corpus: &Corpus, params: &UnitParams, keep_empty: bool) -> Result<Units> {
     params.check()?;
     let mut units = Vec::new();
     for (ai, article) in corpus.articles.iter().enumerate() {
-        let spans = match params.unit {
+        let mut spans = match params.unit {
             UnitKind::Document => trimmed_span(&article.text, 0, article.text.len())
                 .into_iter()
                 .collect(),
@@ -147,6 +176,9 @@ pub fn split(corpus: &Corpus, params: &UnitParams) -> Result<Units> {
             ),
             UnitKind::Window => windows(&article.text, params),
         };
+        if keep_empty && spans.is_empty() {
+            spans.push((0, 0));
+        }
         units.extend(
             spans
                 .into_iter()
@@ -159,7 +191,8 @@ pub fn split(corpus: &Corpus, params: &UnitParams) -> Result<Units> {
                 }),
         );
     }
-    if units.is_empty() {
+    // Only empty units (kept ones) is as good as none.
+    if units.iter().all(|u: &Unit| u.start == u.end) {
         return Err(Error::EmptyCorpus(
             "no units: every article is empty".into(),
         ));
@@ -375,6 +408,43 @@ mod tests {
                 assert_eq!(s, s.trim(), "{kind:?}");
                 assert!(!s.is_empty());
             }
+        }
+    }
+
+    #[test]
+    fn split_keeping_empty_gives_an_empty_article_one_empty_unit_of_every_kind() {
+        let blank = |text: &str| Article {
+            id: "blank".into(),
+            title: None,
+            source: "blank".into(),
+            label: None,
+            text: text.into(),
+        };
+        let mut c = corpus(LONG);
+        c.articles.insert(0, blank(""));
+        c.articles.push(blank(" \n\t\n "));
+        for unit in [UnitKind::Paragraph, UnitKind::Document, UnitKind::Window] {
+            let p = UnitParams {
+                unit,
+                ..Default::default()
+            };
+            let kept = split_keeping_empty(&c, &p).unwrap();
+            let articles: Vec<usize> = kept.units.iter().map(|u| u.article).collect();
+            assert_eq!(articles, [0, 1, 2], "{unit:?}");
+            assert_eq!(kept.texts(&c), ["", LONG, ""], "{unit:?}");
+            assert_eq!((kept.units[2].start, kept.units[2].end), (0, 0));
+            assert_eq!(kept.units[2].ordinal, 0);
+            // `split` still leaves them out.
+            assert_eq!(split(&c, &p).unwrap().texts(&c), [LONG], "{unit:?}");
+            // No text anywhere is still an error.
+            let all_blank = Corpus {
+                articles: vec![blank(""), blank("  ")],
+                ..Default::default()
+            };
+            assert!(matches!(
+                split_keeping_empty(&all_blank, &p),
+                Err(Error::EmptyCorpus(_))
+            ));
         }
     }
 

@@ -399,6 +399,125 @@ fn vectorize_writes_matrix_market_and_vocabulary() {
     assert_eq!(dims[1], terms.len());
 }
 
+/// Reads a Matrix Market file: its dimensions and the (1-based) row of every entry.
+fn matrix_market_rows(path: &Path) -> ((usize, usize, usize), Vec<usize>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('%'));
+    let dims: Vec<usize> = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let rows: Vec<usize> = lines
+        .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(rows.len(), dims[2], "nonzero count in the header");
+    ((dims[0], dims[1], dims[2]), rows)
+}
+
+#[test]
+fn vectorize_keeps_empty_records_as_zero_rows_with_rows_csv() {
+    // The eight fixture articles with empty and blank records around and between them; one id
+    // needs CSV quoting.
+    let d = tempfile::tempdir().unwrap();
+    let full: Vec<String> = std::fs::read_to_string(fixture("jsonl/articles.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(String::from)
+        .collect();
+    assert_eq!(full.len(), 8);
+    let empty = |id: &str, text: &str| serde_json::json!({ "id": id, "text": text }).to_string();
+    let mut records = vec![empty("empty-first", "")];
+    records.extend(full[..3].iter().cloned());
+    records.push(empty("blank, \"quoted\"", " \n\t\n  "));
+    records.extend(full[3..].iter().cloned());
+    records.push(empty("empty-last", ""));
+    let input = d.path().join("with_empty.jsonl");
+    std::fs::write(&input, records.join("\n") + "\n").unwrap();
+    let ids: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let v: Value = serde_json::from_str(r).unwrap();
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let empty_rows = [0, 4, 10];
+
+    let out = d.path().join("tfidf");
+    let output = themata()
+        .arg("vectorize")
+        .arg(&input)
+        .args(["--clean", "none", "--unit", "document", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("11 rows") && stdout.contains("3 empty rows"),
+        "{stdout}"
+    );
+
+    let ((n_rows, n_cols, _), entry_rows) = matrix_market_rows(&out.join("matrix.mtx"));
+    assert_eq!(n_rows, records.len(), "one row per record, empty ones too");
+    let vocab = std::fs::read_to_string(out.join("vocab.txt")).unwrap();
+    assert_eq!(n_cols, vocab.lines().count());
+    for (r, id) in ids.iter().enumerate() {
+        let has_entries = entry_rows.contains(&(r + 1));
+        assert_eq!(!has_entries, empty_rows.contains(&r), "row {r} ({id})");
+    }
+
+    let mut rdr = csv::Reader::from_path(out.join("rows.csv")).unwrap();
+    assert_eq!(
+        rdr.headers().unwrap(),
+        vec!["row", "unit_id", "article_id", "ordinal", "start", "end"]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), records.len());
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], (i + 1).to_string(), "row as matrix.mtx numbers it");
+        assert_eq!(row[1], i.to_string());
+        assert_eq!(row[2], ids[i]);
+        assert_eq!(&row[3], "0", "one unit per document");
+        if empty_rows.contains(&i) {
+            assert_eq!((&row[4], &row[5]), ("0", "0"), "{}", ids[i]);
+        } else {
+            assert_eq!(&row[4], "0");
+            assert!(row[5].parse::<usize>().unwrap() > 0);
+        }
+    }
+    let raw = std::fs::read_to_string(out.join("rows.csv")).unwrap();
+    assert!(raw.contains(r#"5,4,"blank, ""quoted""",0,0,0"#), "{raw}");
+
+    // `themata run` still leaves the empty records out, with a warning.
+    let runs = d.path().join("runs");
+    let dir = run_ok(
+        &runs,
+        "empty",
+        &[
+            input.to_str().unwrap(),
+            "--clean",
+            "none",
+            "--k",
+            "2",
+            "--no-guide",
+        ],
+    );
+    let r = run_json(&dir);
+    assert_eq!(r["corpus"]["articles"], 8);
+    let warnings = r["warnings"].to_string();
+    assert!(
+        warnings.contains("3 article(s) empty after cleaning were left out"),
+        "{warnings}"
+    );
+}
+
 #[test]
 fn every_subcommand_has_help_with_examples() {
     for sub in ["run", "vectorize", "chart", "eval"] {

@@ -72,7 +72,7 @@ pub struct InputArgs {
 impl InputArgs {
     /// Loads the config and applies these flags over it.
     pub fn config(&self) -> Result<Config> {
-        let mut c = Config::load(self.config.as_deref())?;
+        let mut c = Config::load_for(self.config.as_deref(), self.inputs.is_empty())?;
         if let Some(v) = &self.text_field {
             c.ingest.text_field = v.clone();
         }

@@ -204,6 +204,7 @@ pub fn write_outputs(
     dir.write("report.html", html?.as_bytes())?;
     dir.write("assignments.csv", csv?.as_bytes())?;
     dir.write("themes.md", md.as_bytes())?;
+    dir.write("cleaning.csv", report::cleaning_csv(report)?.as_bytes())?;
     report.timings.push(StageTime {
         stage: "report".into(),
         seconds: t.elapsed().as_secs_f64(),

@@ -1,13 +1,17 @@
 //! `themata vectorize`: TF-IDF only, written as Matrix Market + vocabulary so scipy, R or Julia
-//! can read it.
+//! can read it, with `rows.csv` mapping each matrix row back to its unit and article.
+//!
+//! Every article keeps at least one row, empty ones too (an empty unit is an all-zero row), so
+//! with `--unit document` row i is input record i.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{InputArgs, with_runtime};
 use crate::error::{Error, Result};
-use crate::units;
+use crate::ingest::Corpus;
+use crate::units::{self, Units};
 use crate::vectorize::{self, TfidfParams};
 
 /// TF-IDF flags, named as scikit-learn's `TfidfVectorizer` options (shared with `themata run`).
@@ -123,7 +127,7 @@ pub struct VectorizeCmdArgs {
     /// TF-IDF options.
     #[command(flatten)]
     pub vectorize: VectorizeArgs,
-    /// Folder that receives matrix.mtx and vocab.txt (created if missing).
+    /// Folder that receives matrix.mtx, vocab.txt and rows.csv (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
@@ -132,23 +136,54 @@ pub struct VectorizeCmdArgs {
 pub fn run(args: &VectorizeCmdArgs) -> Result<()> {
     let mut config = args.input.config()?;
     args.vectorize.apply(&mut config.vectorize)?;
-    let (tfidf, n_units) = with_runtime(&config, || {
+    // Rows must line up with the input records: empty articles stay, as zero rows.
+    config.ingest.keep_empty = true;
+    let out = &args.out;
+    let (tfidf, empty_units) = with_runtime(&config, || {
         let corpus = crate::pipeline::ingest(&args.input.source(), &config)?;
         config.huge_pages.apply(corpus.bytes());
-        let units = units::split(&corpus, &config.units)?;
+        let units = units::split_keeping_empty(&corpus, &config.units)?;
         let texts = units.texts(&corpus);
-        Ok((
-            vectorize::fit_transform(&texts, &config.vectorize)?,
-            units.len(),
-        ))
+        let tfidf = vectorize::fit_transform(&texts, &config.vectorize)?;
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        write_rows_csv(&out.join("rows.csv"), &units, &corpus)?;
+        let empty_units = units.units.iter().filter(|u| u.start == u.end).count();
+        Ok((tfidf, empty_units))
     })?;
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
-    tfidf.write(&args.out)?;
+    tfidf.write(out)?;
+    let m = &tfidf.matrix;
+    let zero_rows = (0..m.rows()).filter(|&r| m.row(r).0.is_empty()).count();
     println!(
-        "{n_units} units x {} terms, {} nonzeros -> {}",
-        tfidf.matrix.cols(),
-        tfidf.matrix.nnz(),
-        args.out.display()
+        "{} rows x {} terms, {} nonzeros, {zero_rows} empty rows ({empty_units} from empty units) -> {}",
+        m.rows(),
+        m.cols(),
+        m.nnz(),
+        out.display()
     );
     Ok(())
+}
+
+/// Writes `rows.csv`: one line per matrix row, `row,unit_id,article_id,ordinal,start,end`.
+/// `row` is the row's number in matrix.mtx (from 1, as Matrix Market, R and Julia count);
+/// `unit_id` is the unit's index (from 0, as scipy counts rows and as run.json and
+/// assignments.csv number units); `start..end` is the unit's byte span in the article's text
+/// (`0,0` for an empty unit).
+fn write_rows_csv(path: &Path, units: &Units, corpus: &Corpus) -> Result<()> {
+    let failed = |e: csv::Error| Error::io(path, e.into());
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    w.write_record(["row", "unit_id", "article_id", "ordinal", "start", "end"])
+        .map_err(failed)?;
+    for (id, u) in units.units.iter().enumerate() {
+        w.write_record([
+            (id + 1).to_string().as_str(),
+            &id.to_string(),
+            &corpus.articles[u.article].id,
+            &u.ordinal.to_string(),
+            &u.start.to_string(),
+            &u.end.to_string(),
+        ])
+        .map_err(failed)?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))
 }

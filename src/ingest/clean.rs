@@ -1,9 +1,24 @@
 //! Text normalisation and boilerplate removal, by general rules that `[clean]` in the config tunes.
 //!
-//! In: one raw article. Out: the cleaned text (paragraphs separated by blank lines), its title when
-//! one was found, and how many lines were dropped. Nothing here knows about any particular site:
-//! the rules look at the shape of a line (navigation bars, bylines, date and weather lines, lists of
-//! other headlines, credits, e-mail footers) and at a configurable list of web phrases.
+//! In: one raw article. Out: its text, its title when one was found, and every line that was
+//! dropped with the rule that dropped it (so a run can list and count them: `cleaning.csv`).
+//! Nothing here knows about any particular site: the rules look at the shape of a line (navigation
+//! bars, bylines, date and weather lines, lists of other headlines, credits, e-mail footers) and
+//! at a configurable list of web phrases.
+//!
+//! Only a record that looks like a web page is cleaned: one with at least `min_web_lines` lines
+//! of navigation, credits, bylines or footers (the "strong" rules). Any other record — a post, a
+//! headline and its summary, a plain article — passes with its lines untouched, whatever its
+//! e-mail addresses, dates or short lines. The title line stays in the analysed text unless
+//! `analyse_titles` is off.
+//!
+//! Speed: most records are not web pages, so the strong rules run first, each behind a cheap
+//! test (a word count, a separator or bullet character) before any regex, and the remaining
+//! rules, the repeated-line set and the rebuild run only for web pages. ASCII text without tabs or
+//! carriage returns needs no normalisation and is not copied for it.
+
+use std::borrow::Cow;
+use std::fmt;
 
 use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
@@ -46,6 +61,14 @@ pub struct CleanParams {
     pub max_stray_words: usize,
     /// Longest first line (in words) that can be taken as the article's title.
     pub max_title_words: usize,
+    /// Keep the title line in the analysed text (it joins the first passage); `false` drops it
+    /// from the text, listed under the rule `title`. Either way it is shown as the title.
+    pub analyse_titles: bool,
+    /// A record is cleaned only when it looks like a web page: at least this many of its lines
+    /// are navigation, credits, bylines or footers (`short_line_patterns`, `line_patterns`, nav
+    /// bars, headline lists), at least one of them navigation (not a credit, byline or footer
+    /// alone). Any other record passes untouched. 0 cleans every record.
+    pub min_web_lines: usize,
 }
 
 impl Default for CleanParams {
@@ -84,16 +107,85 @@ impl Default for CleanParams {
             drop_tag_lines: true,
             max_stray_words: 2,
             max_title_words: 20,
+            analyse_titles: true,
+            min_web_lines: 2,
         }
     }
+}
+
+/// Which rule dropped a line; its name (`Display`) is the config key it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// `short_line_patterns[i]`: navigation or a call to action.
+    ShortLinePattern(usize),
+    /// `line_patterns[i]`: credits, bylines, footers.
+    LinePattern(usize),
+    /// `drop_nav_bars`.
+    NavBar,
+    /// `drop_headline_lists`.
+    HeadlineList,
+    /// `drop_repeated_lines`.
+    RepeatedLine,
+    /// `drop_date_lines`.
+    DateLine,
+    /// `drop_weather_lines`.
+    WeatherLine,
+    /// `max_contact_line_words`.
+    ContactLine,
+    /// `drop_tag_lines`.
+    TagLine,
+    /// `max_stray_words`: a short line standing among dropped ones.
+    StrayLine,
+    /// `analyse_titles = false`: the title line, kept as the title, out of the analysed text.
+    Title,
+}
+
+impl Rule {
+    /// Whether the rule finds navigation (calls to action, nav bars, lists of other headlines),
+    /// which only a web page has: a post with a byline or a copyright footer is not a page.
+    pub fn is_navigation(self) -> bool {
+        matches!(
+            self,
+            Rule::ShortLinePattern(_) | Rule::NavBar | Rule::HeadlineList
+        )
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::ShortLinePattern(i) => write!(f, "short_line_patterns[{i}]"),
+            Rule::LinePattern(i) => write!(f, "line_patterns[{i}]"),
+            Rule::NavBar => f.write_str("nav_bar"),
+            Rule::HeadlineList => f.write_str("headline_list"),
+            Rule::RepeatedLine => f.write_str("repeated_line"),
+            Rule::DateLine => f.write_str("date_line"),
+            Rule::WeatherLine => f.write_str("weather_line"),
+            Rule::ContactLine => f.write_str("contact_line"),
+            Rule::TagLine => f.write_str("tag_line"),
+            Rule::StrayLine => f.write_str("stray_line"),
+            Rule::Title => f.write_str("title"),
+        }
+    }
+}
+
+/// One line cleaning removed from an article's analysed text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DroppedLine {
+    /// Line number in the record's text, from 1.
+    pub line: usize,
+    /// The rule that dropped it.
+    pub rule: Rule,
+    /// The line, trimmed.
+    pub text: String,
 }
 
 /// [`CleanParams`] with its regexes compiled.
 #[derive(Debug, Clone)]
 pub struct Cleaner {
     params: CleanParams,
-    short_lines: RegexSet,
-    lines: RegexSet,
+    short_lines: LineRules,
+    lines: LineRules,
     date_word: Regex,
     weather: Regex,
     contact: Regex,
@@ -104,31 +196,33 @@ pub struct Cleaner {
 /// One article after cleaning.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cleaned {
-    /// The article's text: kept lines, paragraphs separated by one blank line.
+    /// The article's text: the record's own lines when it is not a web page; otherwise the kept
+    /// lines, trimmed, paragraphs separated by one blank line.
     pub text: String,
     /// The title line, if the article opens with one.
     pub title: Option<String>,
-    /// How many non-blank lines were dropped as boilerplate.
-    pub dropped_lines: usize,
+    /// Every line removed from the analysed text, in line order.
+    pub dropped: Vec<DroppedLine>,
+    /// Whether the record looked like a web page (and its boilerplate rules ran).
+    pub web_page: bool,
+    /// Whether Unicode normalisation changed any character.
+    pub normalized: bool,
 }
 
 const MONTHS: &str = "jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|nov|november|dec|december";
 const WEEKDAYS: &str = "mon|monday|tue|tues|tuesday|wed|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday";
 
+/// Characters that cut a navigation bar into segments.
+const NAV_SEPARATORS: [char; 4] = ['|', '•', '·', '»'];
+
 impl Cleaner {
     /// Compiles the rules; a bad regex is a config error naming the key.
     pub fn new(params: &CleanParams) -> Result<Self> {
-        let set = |key: &str, pats: &[String]| {
-            RegexSet::new(pats.iter().map(|p| format!("(?i){p}"))).map_err(|e| Error::Config {
-                file: "clean".into(),
-                message: format!("clean.{key}: invalid regex: {e}"),
-            })
-        };
         let re = |p: &str| Regex::new(p).expect("built-in regex is valid");
         Ok(Cleaner {
             params: params.clone(),
-            short_lines: set("short_line_patterns", &params.short_line_patterns)?,
-            lines: set("line_patterns", &params.line_patterns)?,
+            short_lines: LineRules::new("short_line_patterns", &params.short_line_patterns)?,
+            lines: LineRules::new("line_patterns", &params.line_patterns)?,
             date_word: re(&format!(
                 r"(?i)^(?:{MONTHS}|{WEEKDAYS}|\d{{1,4}}(?:st|nd|rd|th)?|\d{{1,2}}:\d{{2}}(?::\d{{2}})?\s*(?:am|pm)?|am|pm|at|on|of|the|updated|published|posted|utc|gmt|kst|est|edt|pst|[a-z]{{3}}t)$"
             )),
@@ -143,33 +237,218 @@ impl Cleaner {
 
     /// Cleans one article.
     pub fn clean(&self, raw: &str) -> Cleaned {
-        let text = if self.params.normalize {
-            normalize(raw)
+        let (text, normalized) = if self.params.normalize {
+            let t = normalize_cow(raw);
+            let changed = matches!(&t, Cow::Owned(s) if s != raw);
+            (t, changed)
+        } else if raw.contains('\r') {
+            (Cow::Owned(raw.replace("\r\n", "\n")), false)
         } else {
-            raw.replace("\r\n", "\n")
+            (Cow::Borrowed(raw), false)
         };
+        let strong = self.strong_lines(&text);
+        let navigation = strong.iter().any(|(_, r)| r.is_navigation());
+        if self.params.min_web_lines > 0
+            && !(navigation && strong.len() >= self.params.min_web_lines)
+        {
+            return self.pass_through(text, normalized);
+        }
         let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-        // Pass 1: what each line is.
-        let mut drop = vec![false; lines.len()];
+        let mut rules: Vec<Option<Rule>> = vec![None; lines.len()];
+        for (i, rule) in strong {
+            rules[i] = Some(rule);
+        }
+        self.weak_rules(&lines, &mut rules);
+        // Title: the first kept line, when it is short and reads as a headline.
+        let kept = |i: usize| rules[i].is_none() && !lines[i].trim().is_empty();
+        let first = (0..lines.len()).find(|&i| kept(i));
+        let title_line = first.filter(|&i| {
+            let next_blank_or_end = i + 1 == lines.len() || !kept(i + 1);
+            (i + 1..lines.len()).any(kept) && self.is_title(lines[i].trim(), next_blank_or_end)
+        });
+        if let Some(i) = title_line.filter(|_| !self.params.analyse_titles) {
+            rules[i] = Some(Rule::Title);
+        }
+        let dropped = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                r.map(|rule| DroppedLine {
+                    line: i + 1,
+                    rule,
+                    text: lines[i].trim().to_string(),
+                })
+            })
+            .collect();
+        Cleaned {
+            text: rebuild(&lines, &rules, text.len()),
+            title: title_line.map(|i| lines[i].trim().to_string()),
+            dropped,
+            web_page: true,
+            normalized,
+        }
+    }
+
+    /// A record that is not a web page: its text as it is, its title found, and only the title
+    /// line taken out when `analyse_titles` is off.
+    fn pass_through(&self, text: Cow<'_, str>, normalized: bool) -> Cleaned {
+        let mut lines = text.split('\n').enumerate();
+        let mut nonblank = lines.by_ref().filter(|(_, l)| !l.trim().is_empty());
+        let title = nonblank.next().and_then(|(i, line)| {
+            let next_blank_or_end = text
+                .split('\n')
+                .nth(i + 1)
+                .is_none_or(|l| l.trim().is_empty());
+            let more = nonblank.next().is_some();
+            let t = line.trim();
+            (more && self.is_title(t, next_blank_or_end)).then(|| (i, t.to_string()))
+        });
+        let Some((i, title)) = title else {
+            return Cleaned {
+                text: text.into_owned(),
+                title: None,
+                dropped: Vec::new(),
+                web_page: false,
+                normalized,
+            };
+        };
+        if self.params.analyse_titles {
+            return Cleaned {
+                text: text.into_owned(),
+                title: Some(title),
+                dropped: Vec::new(),
+                web_page: false,
+                normalized,
+            };
+        }
+        // Cut the title line and the blank lines before the next one.
+        let mut out = String::with_capacity(text.len());
+        for (j, l) in text.split_inclusive('\n').enumerate() {
+            if j != i {
+                out.push_str(l);
+            }
+        }
+        Cleaned {
+            text: out.trim_start_matches(['\n', '\r', ' ', '\t']).to_string(),
+            dropped: vec![DroppedLine {
+                line: i + 1,
+                rule: Rule::Title,
+                text: title.clone(),
+            }],
+            title: Some(title),
+            web_page: false,
+            normalized,
+        }
+    }
+
+    /// Whether a trimmed first line reads as a headline: short, not ending like a sentence
+    /// fragment, and standing alone (or of three words or more).
+    fn is_title(&self, t: &str, next_blank_or_end: bool) -> bool {
+        let words = word_count(t);
+        words <= self.params.max_title_words
+            && !t.ends_with(['.', ',', ';', ':'])
+            && (next_blank_or_end || words >= 3)
+    }
+
+    /// The lines the strong rules drop, in line order (line index from 0, rule).
+    ///
+    /// Most lines of most records match no rule, so each test is the cheapest that can say so:
+    /// patterns anchored at the line's start run on each line as one anchored regex, which stops
+    /// a few bytes in; the other patterns run once over the whole record ([`LineRules`]); nav
+    /// bars and headline lists are looked for only on lines with a separator or a bullet. A line
+    /// these find is then named by the rule's exact set.
+    fn strong_lines(&self, text: &str) -> Vec<(usize, Rule)> {
+        let p = &self.params;
+        let nav = p.drop_nav_bars && has_nav_separator(text);
+        let mut found: Vec<(usize, Rule)> = Vec::new();
+        for (i, line) in split_lines(text).enumerate() {
+            let t = trim_fast(line);
+            if t.is_empty() {
+                continue;
+            }
+            let short = || words_at_most(t, p.max_phrase_line_words);
+            let rule = if let Some(k) = self.short_lines.anchored_match(trim_bare(t), short) {
+                Some(Rule::ShortLinePattern(k))
+            } else if let Some(k) = self.lines.anchored_match(t, || true) {
+                Some(Rule::LinePattern(k))
+            } else if nav && has_nav_separator(t) && is_nav_bar(t) {
+                Some(Rule::NavBar)
+            } else if p.drop_headline_lists
+                && t.starts_with(|c: char| c.is_ascii_digit() || "-–—•*·▪►".contains(c))
+                && self.bullet.is_match(t)
+                && self.trailing_date.is_match(t)
+            {
+                Some(Rule::HeadlineList)
+            } else {
+                None
+            };
+            found.extend(rule.map(|r| (i, r)));
+        }
+        if self.short_lines.floating.is_some() || self.lines.floating.is_some() {
+            let lines: Vec<&str> = split_lines(text).map(trim_fast).collect();
+            let short = Some(p.max_phrase_line_words);
+            for i in self.short_lines.floating_candidates(text, &lines, short) {
+                if let Some(k) = self.short_lines.exact(trim_bare(lines[i]))
+                    && words_at_most(lines[i], p.max_phrase_line_words)
+                {
+                    found.push((i, Rule::ShortLinePattern(k)));
+                }
+            }
+            for i in self.lines.floating_candidates(text, &lines, None) {
+                if let Some(k) = self.lines.exact(lines[i]) {
+                    found.push((i, Rule::LinePattern(k)));
+                }
+            }
+            // One rule per line: the first found above (short-line patterns before line
+            // patterns before nav bars), as the per-line order gives.
+            found.sort_by_key(|&(i, r)| (i, r));
+            found.dedup_by_key(|&mut (i, _)| i);
+        }
+        found
+    }
+
+    /// Marks the lines of a web page that the other rules drop: repeats, dates, weather,
+    /// contact lines, tag lines, then stray short lines among dropped ones.
+    fn weak_rules(&self, lines: &[&str], rules: &mut [Option<Rule>]) {
+        let p = &self.params;
         let mut seen = std::collections::HashSet::new();
         for (i, line) in lines.iter().enumerate() {
             let t = line.trim();
             if t.is_empty() {
                 continue;
             }
-            let repeated = self.params.drop_repeated_lines && !seen.insert(t.to_lowercase());
-            drop[i] = repeated || self.is_boilerplate(t);
+            let first = !p.drop_repeated_lines || seen.insert(t.to_lowercase());
+            if rules[i].is_some() {
+                continue;
+            }
+            let words = word_count(t);
+            rules[i] = if !first {
+                Some(Rule::RepeatedLine)
+            } else if p.drop_date_lines && words <= 10 && self.is_date_line(t) {
+                Some(Rule::DateLine)
+            } else if p.drop_weather_lines && words <= 3 && self.weather.is_match(t) {
+                Some(Rule::WeatherLine)
+            } else if p.max_contact_line_words > 0
+                && words <= p.max_contact_line_words
+                && self.contact.is_match(t)
+            {
+                Some(Rule::ContactLine)
+            } else if p.drop_tag_lines && t.contains(',') && is_tag_line(t) {
+                Some(Rule::TagLine)
+            } else {
+                None
+            };
         }
-        // Pass 2: stray short lines standing among dropped ones (page-header datelines).
-        if self.params.max_stray_words > 0 {
+        // Stray short lines standing among dropped ones (page-header datelines).
+        if p.max_stray_words > 0 {
             let nonblank: Vec<usize> = (0..lines.len())
                 .filter(|&i| !lines[i].trim().is_empty())
                 .collect();
-            let flags: Vec<bool> = nonblank.iter().map(|&i| drop[i]).collect();
+            let flags: Vec<bool> = nonblank.iter().map(|&i| rules[i].is_some()).collect();
             for (j, &i) in nonblank.iter().enumerate() {
                 let t = lines[i].trim();
-                if drop[i]
-                    || word_count(t) > self.params.max_stray_words
+                if rules[i].is_some()
+                    || word_count(t) > p.max_stray_words
                     || t.ends_with(['.', '?', '!', ':'])
                 {
                     continue;
@@ -178,65 +457,10 @@ impl Cleaner {
                 let after = j + 1 == nonblank.len() || flags[j + 1];
                 let touches = (j > 0 && flags[j - 1]) || (j + 1 < nonblank.len() && flags[j + 1]);
                 if before && after && touches {
-                    drop[i] = true;
+                    rules[i] = Some(Rule::StrayLine);
                 }
             }
         }
-        let dropped_lines = drop.iter().filter(|&&d| d).count();
-        // Title: the first kept line, when it is short and reads as a headline.
-        let mut title = None;
-        let first = (0..lines.len()).find(|&i| !drop[i] && !lines[i].trim().is_empty());
-        let more_text =
-            |i: usize| (i + 1..lines.len()).any(|j| !drop[j] && !lines[j].trim().is_empty());
-        if let Some(i) = first.filter(|&i| more_text(i)) {
-            let t = lines[i].trim();
-            let next_blank_or_end = lines
-                .get(i + 1)
-                .is_none_or(|l| l.trim().is_empty() || drop[i + 1]);
-            if word_count(t) <= self.params.max_title_words
-                && !t.ends_with(['.', ',', ';', ':'])
-                && (next_blank_or_end || word_count(t) >= 3)
-            {
-                title = Some(t.to_string());
-                drop[i] = true;
-            }
-        }
-        // Rebuild: kept lines, paragraphs separated by exactly one blank line.
-        let mut out = String::with_capacity(text.len());
-        let mut pending_break = false;
-        for (i, line) in lines.iter().enumerate() {
-            if line.trim().is_empty() || drop[i] {
-                // A dropped line ends the paragraph it stood in.
-                pending_break |= !out.is_empty();
-                continue;
-            }
-            if !out.is_empty() {
-                out.push_str(if pending_break { "\n\n" } else { "\n" });
-            }
-            out.push_str(line.trim());
-            pending_break = false;
-        }
-        Cleaned {
-            text: out,
-            title,
-            dropped_lines,
-        }
-    }
-
-    fn is_boilerplate(&self, t: &str) -> bool {
-        let p = &self.params;
-        let words = word_count(t);
-        let bare = t.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
-        (words <= p.max_phrase_line_words && self.short_lines.is_match(bare))
-            || self.lines.is_match(t)
-            || (p.drop_date_lines && self.is_date_line(t))
-            || (p.drop_weather_lines && self.weather.is_match(t))
-            || (p.max_contact_line_words > 0
-                && words <= p.max_contact_line_words
-                && self.contact.is_match(t))
-            || (p.drop_nav_bars && is_nav_bar(t))
-            || (p.drop_headline_lists && self.bullet.is_match(t) && self.trailing_date.is_match(t))
-            || (p.drop_tag_lines && is_tag_line(t))
     }
 
     fn is_date_line(&self, t: &str) -> bool {
@@ -261,15 +485,287 @@ impl Cleaner {
     }
 }
 
+/// A web page's kept lines, trimmed, paragraphs separated by exactly one blank line; a dropped
+/// line ends the paragraph it stood in.
+fn rebuild(lines: &[&str], rules: &[Option<Rule>], capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    let mut pending_break = false;
+    for (line, rule) in lines.iter().zip(rules) {
+        if line.trim().is_empty() || rule.is_some() {
+            pending_break |= !out.is_empty();
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if pending_break { "\n\n" } else { "\n" });
+        }
+        out.push_str(line.trim());
+        pending_break = false;
+    }
+    out
+}
+
+/// One list of line patterns (`short_line_patterns` or `line_patterns`), compiled three ways.
+///
+/// Calling a whole set once per line costs more than the rest of cleaning together when one
+/// pattern can match anywhere in a line: the set then scans every byte of every line, call by
+/// call. So the patterns are split: those anchored at the line's start (`^…`, as
+/// `regex-syntax` reads them) become one regex whose search on a line stops where the line
+/// stops matching, a few bytes in; the others become one multi-line regex searched once over a
+/// record's lines. Either only proposes lines; `set` names the pattern that matched.
+#[derive(Debug, Clone)]
+struct LineRules {
+    /// Every pattern, case-insensitive, to test a line exactly and name the first that matches.
+    set: RegexSet,
+    /// The anchored patterns as one alternation, `None` when there are none.
+    anchored: Option<Regex>,
+    /// Literal prefixes every match of an anchored pattern starts with, when they can be known.
+    prefixes: Option<Prefixes>,
+    /// Whether a floating pattern holds a line anchor (`^`, `$`): then it must search the
+    /// trimmed lines, not the record as it is.
+    floating_anchors: bool,
+    /// The other patterns as one multi-line alternation, `None` when there are none.
+    floating: Option<Regex>,
+}
+
+impl LineRules {
+    fn new(key: &str, pats: &[String]) -> Result<Self> {
+        let bad = |e: String| Error::Config {
+            file: "clean".into(),
+            message: format!("clean.{key}: invalid regex: {e}"),
+        };
+        let set = RegexSet::new(pats.iter().map(|p| format!("(?i){p}")))
+            .map_err(|e| bad(e.to_string()))?;
+        let mut anchored = Vec::new();
+        let mut floating = Vec::new();
+        let mut literals: Option<Vec<Vec<u8>>> = Some(Vec::new());
+        let mut floating_anchors = false;
+        for p in pats {
+            let hir = regex_syntax::ParserBuilder::new()
+                .case_insensitive(true)
+                .build()
+                .parse(p)
+                .map_err(|e| bad(e.to_string()))?;
+            let starts_line = hir
+                .properties()
+                .look_set_prefix()
+                .contains(regex_syntax::hir::Look::Start);
+            if starts_line {
+                anchored.push(format!("(?:{p})"));
+                // Case-sensitive literals, compared without ASCII case below.
+                let plain = regex_syntax::Parser::new()
+                    .parse(p)
+                    .map_err(|e| bad(e.to_string()))?;
+                let seq = regex_syntax::hir::literal::Extractor::new().extract(&plain);
+                match (seq.literals(), literals.as_mut()) {
+                    (Some(lits), Some(all)) if lits.iter().all(|l| !l.as_bytes().is_empty()) => {
+                        all.extend(lits.iter().map(|l| l.as_bytes().to_ascii_lowercase()));
+                    }
+                    _ => literals = None,
+                }
+            } else {
+                floating_anchors |= hir.properties().look_set().contains_anchor();
+                floating.push(format!("(?:{p})"));
+            }
+        }
+        let join = |flags: &str, alts: Vec<String>| {
+            (!alts.is_empty())
+                .then(|| Regex::new(&format!("{flags}{}", alts.join("|"))))
+                .transpose()
+                .map_err(|e| bad(e.to_string()))
+        };
+        Ok(LineRules {
+            set,
+            anchored: join("(?i)", anchored)?,
+            prefixes: literals.map(Prefixes::new),
+            floating_anchors,
+            floating: join("(?im)", floating)?,
+        })
+    }
+
+    /// The first pattern matching the trimmed line `t`, among the anchored ones (tested only
+    /// when `applies` says the line qualifies).
+    fn anchored_match(&self, t: &str, applies: impl FnOnce() -> bool) -> Option<usize> {
+        let re = self.anchored.as_ref()?;
+        if self.prefixes.as_ref().is_some_and(|p| !p.may_start(t)) {
+            return None;
+        }
+        if re.is_match(t) && applies() {
+            self.exact(t)
+        } else {
+            None
+        }
+    }
+
+    /// The first pattern of the whole list matching `t`.
+    fn exact(&self, t: &str) -> Option<usize> {
+        self.set.matches(t).iter().next()
+    }
+
+    /// Lines on which a floating pattern matches somewhere. Every line that matches on its own
+    /// matches there, at its own place: after a match the search resumes at the next line, so
+    /// a match running over a line end cannot hide one on the next line.
+    ///
+    /// Patterns without line anchors search the record as it is (a word boundary sees the same
+    /// on either side of a line's ends whether or not it is trimmed). Others search its `lines`,
+    /// trimmed and joined by line ends; with `short_words`, only lines of at most that many
+    /// words, bare, as `short_line_patterns` see them, the others left empty.
+    fn floating_candidates(
+        &self,
+        text: &str,
+        lines: &[&str],
+        short_words: Option<usize>,
+    ) -> Vec<usize> {
+        let Some(re) = &self.floating else {
+            return Vec::new();
+        };
+        let joined;
+        let s = if self.floating_anchors || short_words.is_some() {
+            let mut j = String::with_capacity(text.len());
+            for l in lines {
+                match short_words {
+                    None => j.push_str(l),
+                    Some(n) if words_at_most(l, n) => j.push_str(trim_bare(l)),
+                    Some(_) => {}
+                }
+                j.push('\n');
+            }
+            joined = j;
+            joined.as_str()
+        } else {
+            text
+        };
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', s.as_bytes()).map(|i| i + 1))
+            .collect();
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < s.len() {
+            let Some(m) = re.find_at(s, pos) else { break };
+            let i = starts.partition_point(|&st| st <= m.start()) - 1;
+            out.push(i);
+            pos = starts.get(i + 1).copied().unwrap_or(s.len());
+        }
+        out
+    }
+}
+
+/// Literal prefixes (ASCII-lowercased), one of which starts every match: a line that starts
+/// with none of them cannot match, and is told so without calling a regex.
+#[derive(Debug, Clone)]
+struct Prefixes {
+    /// The prefixes, grouped by their first byte.
+    by_first: Vec<Vec<Vec<u8>>>,
+    /// The longest prefix's length.
+    longest: usize,
+}
+
+impl Prefixes {
+    fn new(mut lits: Vec<Vec<u8>>) -> Self {
+        lits.sort();
+        lits.dedup();
+        let mut by_first = vec![Vec::new(); 256];
+        let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
+        for l in lits {
+            by_first[usize::from(l[0])].push(l);
+        }
+        Prefixes { by_first, longest }
+    }
+
+    /// Whether `t` may start a match: it starts with a prefix, ignoring ASCII case. A line whose
+    /// first bytes are not all ASCII is always passed on, as Unicode case folding (`K` for `k`)
+    /// is the regex's to judge.
+    fn may_start(&self, t: &str) -> bool {
+        let b = t.as_bytes();
+        let Some(&first) = b.first() else {
+            return true;
+        };
+        if !b[..b.len().min(self.longest)].is_ascii() {
+            return true;
+        }
+        self.by_first[usize::from(first.to_ascii_lowercase())]
+            .iter()
+            .any(|l| b.len() >= l.len() && b[..l.len()].eq_ignore_ascii_case(l))
+    }
+}
+
+/// The lines of `s` (split at `\n`, by a vectorised search).
+fn split_lines(s: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', s.as_bytes())
+        .map(Some)
+        .chain(std::iter::once(None))
+        .map(move |end| {
+            let end = end.unwrap_or(s.len());
+            let line = &s[start..end];
+            start = end + 1;
+            line
+        })
+}
+
+/// A short line without the punctuation and spaces that end it ("Most Popular:" → "Most
+/// Popular"), as `short_line_patterns` see it.
+fn trim_bare(t: &str) -> &str {
+    t.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+}
+
+/// Whether `t` has at most `n` words separated by ASCII whitespace (the only kind left after
+/// normalisation), without counting past `n + 1`.
+fn words_at_most(t: &str, n: usize) -> bool {
+    let mut words = 0;
+    let mut in_word = false;
+    for &b in t.as_bytes() {
+        let space = b.is_ascii_whitespace();
+        if !space && !in_word {
+            words += 1;
+            if words > n {
+                return false;
+            }
+        }
+        in_word = !space;
+    }
+    true
+}
+
+/// `str::trim`, looking at bytes while the ends are ASCII (a scan of characters costs more
+/// than the rest of a line's tests together).
+fn trim_fast(line: &str) -> &str {
+    let t = line.trim_ascii();
+    let b = t.as_bytes();
+    if b.first().is_some_and(|&c| c >= 0x80) || b.last().is_some_and(|&c| c >= 0x80) {
+        t.trim()
+    } else {
+        t
+    }
+}
+
+/// Whether `t` holds a navigation separator (`|`, `•`, `·`, `»`), by a byte search.
+fn has_nav_separator(t: &str) -> bool {
+    let b = t.as_bytes();
+    memchr::memchr(b'|', b).is_some()
+        || (!b.is_ascii()
+            && memchr::memchr2_iter(0xC2, 0xE2, b).any(|i| {
+                matches!(
+                    (b[i], b.get(i + 1), b.get(i + 2)),
+                    (0xC2, Some(0xB7 | 0xBB), _) | (0xE2, Some(0x80), Some(0xA2))
+                )
+            }))
+}
+
 /// Words as whitespace-separated runs.
 fn word_count(t: &str) -> usize {
     t.split_whitespace().count()
 }
 
+/// "News | World | Europe": segments of at most three words, each starting with a letter or
+/// digit, single-spaced. Tables and quoting in plain text ("Dallas    | Tulsa", "|> text") are
+/// not bars.
 fn is_nav_bar(t: &str) -> bool {
-    let parts: Vec<&str> = t.split(['|', '•', '·', '»']).map(str::trim).collect();
+    let parts: Vec<&str> = t.split(NAV_SEPARATORS).map(str::trim).collect();
     parts.len() >= 2
-        && parts.iter().all(|s| !s.is_empty() && word_count(s) <= 3)
+        && !t.contains("  ")
+        && parts
+            .iter()
+            .all(|s| s.starts_with(char::is_alphanumeric) && word_count(s) <= 3)
         && !t.ends_with(['.', '?', '!'])
 }
 
@@ -284,6 +780,19 @@ fn is_tag_line(t: &str) -> bool {
 
 /// NFC, straight quotes, ASCII dashes, plain spaces, no zero-width characters, `\n` line ends.
 pub fn normalize(raw: &str) -> String {
+    normalize_cow(raw).into_owned()
+}
+
+/// [`normalize`], borrowing the text when there is nothing to change: ASCII without tabs or
+/// carriage returns (most of most corpora) is returned as it is after one fast scan.
+pub fn normalize_cow(raw: &str) -> Cow<'_, str> {
+    if raw.is_ascii() {
+        return if raw.contains(['\t', '\r']) {
+            Cow::Owned(raw.replace('\r', "").replace('\t', " "))
+        } else {
+            Cow::Borrowed(raw)
+        };
+    }
     let mut out = String::with_capacity(raw.len());
     for c in raw.nfc() {
         match c {
@@ -301,7 +810,7 @@ pub fn normalize(raw: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -324,10 +833,33 @@ mod tests {
     }
 
     #[test]
-    fn title_is_taken_from_a_short_first_line() {
-        let c = clean(&format!("A Budget Fight Looms\n\n{PROSE}"));
+    fn title_is_taken_from_a_short_first_line_and_stays_in_the_text() {
+        let raw = format!("A Budget Fight Looms\n\n{PROSE}");
+        let c = clean(&raw);
+        assert_eq!(c.title.as_deref(), Some("A Budget Fight Looms"));
+        assert_eq!(c.text, raw);
+        assert!(c.dropped.is_empty());
+    }
+
+    #[test]
+    fn analyse_titles_off_drops_the_title_and_lists_it() {
+        let params = CleanParams {
+            analyse_titles: false,
+            ..Default::default()
+        };
+        let c = Cleaner::new(&params)
+            .unwrap()
+            .clean(&format!("A Budget Fight Looms\n\n{PROSE}"));
         assert_eq!(c.title.as_deref(), Some("A Budget Fight Looms"));
         assert_eq!(c.text, PROSE);
+        assert_eq!(
+            c.dropped,
+            [DroppedLine {
+                line: 1,
+                rule: Rule::Title,
+                text: "A Budget Fight Looms".into()
+            }]
+        );
     }
 
     #[test]
@@ -337,7 +869,7 @@ mod tests {
     }
 
     #[test]
-    fn web_furniture_is_dropped() {
+    fn web_furniture_is_dropped_and_listed_by_rule() {
         let raw = format!(
             "18 C\nParis\nMonday, March 3, 2025\n\nA Budget Fight Looms\n\nNews | World | Europe\n\
              Credit: Some Agency\n\n{PROSE}\n\nRead in French\n\nby Jane Doe\n\
@@ -345,22 +877,98 @@ mod tests {
              March 3, 2025 at 07:19AM\nMost Popular Articles\nalpha, beta, gamma delta,\n"
         );
         let c = clean(&raw);
-        assert_eq!(c.text, PROSE, "dropped: {}", c.dropped_lines);
+        assert!(c.web_page);
+        assert_eq!(c.text, format!("A Budget Fight Looms\n\n{PROSE}"));
         assert_eq!(c.title.as_deref(), Some("A Budget Fight Looms"));
+        let rules: Vec<(usize, String)> = c
+            .dropped
+            .iter()
+            .map(|d| (d.line, d.rule.to_string()))
+            .collect();
+        let want = [
+            (1, "weather_line"),
+            (2, "stray_line"),
+            (3, "date_line"),
+            (7, "nav_bar"),
+            (8, "line_patterns[0]"),
+            (12, "short_line_patterns[0]"),
+            (14, "line_patterns[4]"),
+            (15, "contact_line"),
+            (16, "headline_list"),
+            (17, "date_line"),
+            (18, "short_line_patterns[2]"),
+            (19, "tag_line"),
+        ];
+        let want: Vec<(usize, String)> = want.iter().map(|(l, r)| (*l, r.to_string())).collect();
+        assert_eq!(rules, want);
+        assert_eq!(c.dropped[4].text, "Credit: Some Agency");
+    }
+
+    #[test]
+    fn a_record_that_is_not_a_web_page_passes_untouched() {
+        // A Usenet post and a headline + summary: e-mail addresses, dates, short lines, a repeated
+        // line, a lone byline-like line and indentation, but no navigation, credits or footers
+        // beyond one line: nothing is dropped, nothing is re-wrapped.
+        let post = "Re: Clipper chip\n\n  I agree with the poster above.\n\nMonday, March 3, 1993\n\
+                    Contact me at someone@example.edu for the code.\n\n\n{PROSE}\n\nThanks,\n\
+                    Thanks,\n-- \nJohn Smith\nby John Smith\n";
+        let post = post.replace("{PROSE}", PROSE);
+        let headline = "Nation's Smaller Jails Struggle To Cope With Surge in Inmates\n\n\
+                        Jails overwhelmed with hardened criminals";
+        for raw in [post.as_str(), headline] {
+            let c = clean(raw);
+            assert!(!c.web_page, "{raw}");
+            assert_eq!(c.text, raw);
+            assert!(c.dropped.is_empty(), "{:?}", c.dropped);
+            assert!(!c.normalized);
+        }
+        assert_eq!(
+            clean(headline).title.as_deref(),
+            Some("Nation's Smaller Jails Struggle To Cope With Surge in Inmates")
+        );
+    }
+
+    #[test]
+    fn min_web_lines_zero_cleans_every_record() {
+        let params = CleanParams {
+            min_web_lines: 0,
+            ..Default::default()
+        };
+        let c = Cleaner::new(&params)
+            .unwrap()
+            .clean(&format!("{PROSE}\n\nMonday, March 3, 2025\n"));
+        assert_eq!(c.text, PROSE);
+        assert_eq!(c.dropped[0].rule, Rule::DateLine);
     }
 
     #[test]
     fn headings_and_prose_questions_are_kept() {
-        let raw = format!("Title Here Now\n\n{PROSE}\n\nChallenges Ahead\n\n{PROSE} Is that so?\n");
+        let raw = format!(
+            "Title Here Now\n\nNews | World\n\nCredit: Agency\n\n{PROSE}\n\nChallenges Ahead\n\n\
+             {PROSE} Is that so?\n"
+        );
         let c = clean(&raw);
+        assert!(c.web_page);
         assert!(c.text.contains("Challenges Ahead"));
         assert!(c.text.contains("Is that so?"));
     }
 
     #[test]
-    fn repeated_lines_are_dropped_after_the_first() {
-        let c = clean(&format!("{PROSE}\n\n{PROSE}\n"));
+    fn repeated_lines_of_a_web_page_are_dropped_after_the_first() {
+        let c = clean(&format!(
+            "News | World\n\nCredit: Agency\n\n{PROSE}\n\n{PROSE}\n"
+        ));
         assert_eq!(c.text, PROSE);
+        assert_eq!(c.dropped.last().unwrap().rule, Rule::RepeatedLine);
+    }
+
+    #[test]
+    fn ascii_text_is_borrowed_and_unicode_is_normalised_and_flagged() {
+        assert!(matches!(normalize_cow("plain text\n"), Cow::Borrowed(_)));
+        assert_eq!(normalize_cow("a\tb\r\n"), "a b\n");
+        let c = clean("It\u{2019}s here\n\nand there");
+        assert!(c.normalized);
+        assert_eq!(c.text, "It's here\n\nand there");
     }
 
     #[test]

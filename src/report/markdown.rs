@@ -60,6 +60,16 @@ pub fn render(report: &RunReport) -> String {
             md_escape(&terms.join(", "))
         );
     }
+    named_section(&mut s, report);
+    if c.boilerplate_lines_dropped > 0 || c.normalized_articles > 0 {
+        let _ = writeln!(
+            s,
+            "\nCleaning removed {} line(s) from {} article(s) that look like web pages \
+             (`cleaning.csv` lists each with its rule); other articles were left as they are. \
+             Unicode normalisation changed characters in {} article(s).",
+            c.boilerplate_lines_dropped, c.web_pages, c.normalized_articles
+        );
+    }
     for t in &report.themes {
         let _ = writeln!(s, "\n## {}. {}\n", t.id + 1, md_escape(&t.label));
         let named = match &t.named {
@@ -137,6 +147,41 @@ pub fn render(report: &RunReport) -> String {
         report.scores.silhouette
     );
     s
+}
+
+/// The named themes of the config: which theme each names, and why one that names none doesn't.
+fn named_section(s: &mut String, report: &RunReport) {
+    if report.named_themes.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n## Named themes\n\n| Named theme | Result | Theme | Similarity | Seed-term share |\n|---|---|---|---:|---:|"
+    );
+    let theme = |t: Option<usize>| {
+        t.and_then(|t| report.themes.get(t))
+            .map(|t| format!("{}. {}", t.id + 1, md_escape(&t.label)))
+            .unwrap_or_else(|| "—".into())
+    };
+    for n in &report.named_themes {
+        let (result, shown) = match n.status.as_str() {
+            "found" => ("found".to_string(), theme(n.theme)),
+            "not found" => (
+                "**not found**: fits no theme".to_string(),
+                format!("closest: {}", theme(n.closest)),
+            ),
+            other => (format!("**{other}**"), "—".to_string()),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.2} | {:.2} |",
+            md_escape(&n.name),
+            result,
+            shown,
+            n.similarity,
+            n.term_share
+        );
+    }
 }
 
 /// Escapes the characters that would break a Markdown table or start markup.

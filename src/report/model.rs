@@ -39,6 +39,31 @@ pub struct RunReport {
     pub timings: Vec<StageTime>,
     /// Warnings raised during the run (skipped files, lossy decoding…).
     pub warnings: Vec<String>,
+    /// What became of each named theme of the config, in config order (empty when none).
+    #[serde(default)]
+    pub named_themes: Vec<NamedThemeInfo>,
+    /// Every line cleaning removed, for `cleaning.csv` (run.json keeps only the counts, in
+    /// [`CorpusStats::cleaning`]; a report read back from run.json has none).
+    #[serde(skip)]
+    pub cleaning: Vec<crate::ingest::CleaningRecord>,
+}
+
+/// What became of one named theme: the theme it names, or why it names none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NamedThemeInfo {
+    /// The named theme's name.
+    pub name: String,
+    /// `found`, `not found` (it fits no theme) or `not in corpus` (too few of its seed terms
+    /// occur).
+    pub status: String,
+    /// The theme it names, when found.
+    pub theme: Option<usize>,
+    /// The theme it was compared with last: the one it names, or the closest when not found.
+    pub closest: Option<usize>,
+    /// Cosine similarity of its seed terms to that theme's centroid (LSA space).
+    pub similarity: f32,
+    /// Share of that theme's top-term weight carried by its seed terms.
+    pub term_share: f32,
 }
 
 /// Size of the corpus at each stage.
@@ -50,8 +75,17 @@ pub struct CorpusStats {
     pub units: usize,
     /// Bytes of cleaned article text.
     pub bytes: usize,
-    /// Lines dropped as boilerplate by cleaning.
+    /// Lines dropped by cleaning (boilerplate, and titles with `analyse_titles` off).
     pub boilerplate_lines_dropped: usize,
+    /// Lines dropped per rule, by rule name (`line_patterns[4]`, `date_line`, `title`…).
+    #[serde(default)]
+    pub cleaning: std::collections::BTreeMap<String, usize>,
+    /// Records that looked like web pages, the only ones whose lines cleaning may drop.
+    #[serde(default)]
+    pub web_pages: usize,
+    /// Articles whose characters Unicode normalisation changed (quotes, dashes, spaces, NFC).
+    #[serde(default)]
+    pub normalized_articles: usize,
     /// Records skipped with `--skip-bad-records`.
     pub skipped_records: usize,
     /// Terms in the vocabulary (columns of the TF-IDF matrix).

@@ -200,5 +200,7 @@ pub fn synthetic(k: usize, articles: usize, units: usize) -> RunReport {
         },
         timings: vec![],
         warnings: vec![],
+        named_themes: vec![],
+        cleaning: vec![],
     }
 }
