@@ -223,7 +223,7 @@ pub fn load_in_memory(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| f.name.clone());
-        reader.push(stem, f.name.clone(), None, &f.text);
+        reader.push(stem, f.name.clone(), None, f.text.clone());
     }
     reader.finish(&[PathBuf::from("seeds")])
 }
@@ -325,14 +325,14 @@ impl Reader<'_> {
         self.corpus.warnings.push(msg);
     }
 
-    fn push(&mut self, id: String, source: String, label: Option<String>, raw: &str) {
+    fn push(&mut self, id: String, source: String, label: Option<String>, raw: String) {
         let (text, title) = if let Some(cleaner) = self.cleaner {
-            let c = cleaner.clean(raw);
+            let c = cleaner.clean_owned(raw);
             self.corpus
                 .take_cleaning(&id, c.dropped, c.web_page, c.normalized);
             (c.text, c.title)
         } else {
-            (raw.to_string(), None)
+            (raw, None)
         };
         self.corpus.articles.push(Article {
             id,
@@ -396,7 +396,7 @@ impl Reader<'_> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        self.push(id, path.display().to_string(), None, &text);
+        self.push(id, path.display().to_string(), None, text);
         Ok(())
     }
 
@@ -612,7 +612,7 @@ impl Reader<'_> {
             let text = get(text_col);
             let id = id_col.map(get).unwrap_or_else(|| row.to_string());
             let label = label_col.map(get);
-            self.push(id, format!("{}:{line}", path.display()), label, &text);
+            self.push(id, format!("{}:{line}", path.display()), label, text);
         }
         Ok(())
     }
@@ -715,7 +715,7 @@ fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: Option<&Cleane
             normalized: false,
         };
     };
-    let c = cleaner.clean(&raw);
+    let c = cleaner.clean_owned(raw);
     Parsed::Record {
         id,
         label,

@@ -745,6 +745,53 @@ mod tests {
     }
 
     #[test]
+    fn a_named_theme_names_only_a_theme_whose_top_terms_are_its_seed_terms() {
+        let params = ThemeParams {
+            named: vec![NamedTheme {
+                name: "beekeeping".into(),
+                seed_terms: vec!["hive".into(), "honey".into()],
+            }],
+            ..Default::default()
+        };
+        let guide = Guide {
+            named: vec![0],
+            vectors: ndarray::array![[1.0f32, 0.0]],
+            terms: vec![
+                ["hive".to_string(), "honey".to_string()]
+                    .into_iter()
+                    .collect(),
+            ],
+            absent: vec![],
+            warnings: vec![],
+        };
+        let centroids = ndarray::array![[1.0f32, 0.0], [0.0, 1.0]];
+        let terms = |t: &[(&str, f32)]| -> Vec<(String, f32)> {
+            t.iter().map(|(s, w)| (s.to_string(), *w)).collect()
+        };
+        // Theme 0 lies on the named theme's vector but its vocabulary is another; theme 1 has
+        // the seed terms but lies elsewhere: neither fits, and theme 1 is the closest.
+        let top = vec![
+            terms(&[("train", 0.5), ("rail", 0.4), ("station", 0.1)]),
+            terms(&[("honey", 0.5), ("hive", 0.3), ("wax", 0.2)]),
+        ];
+        let (names, matches) = match_named(&params, Some(&guide), &centroids, &top);
+        assert_eq!(names, [None, None]);
+        assert_eq!(matches[0].theme, None);
+        assert_eq!(matches[0].closest, Some(1));
+        assert!((matches[0].term_share - 0.8).abs() < 1e-6);
+        assert!(matches[0].in_corpus);
+        // Once theme 0's own top terms are the seed terms, it is named.
+        let top = vec![
+            terms(&[("hive", 0.5), ("train", 0.4), ("honey", 0.1)]),
+            terms(&[("wax", 1.0)]),
+        ];
+        let (names, matches) = match_named(&params, Some(&guide), &centroids, &top);
+        assert_eq!(names[0].as_deref(), Some("beekeeping"));
+        assert_eq!(matches[0].theme, Some(0));
+        assert!((matches[0].similarity - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
     fn params_check_names_the_key() {
         let p = ThemeParams {
             label_terms: 20,

@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use regex::{Regex, RegexSet};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
@@ -237,14 +238,31 @@ impl Cleaner {
 
     /// Cleans one article.
     pub fn clean(&self, raw: &str) -> Cleaned {
-        let (text, normalized) = if self.params.normalize {
-            let t = normalize_cow(raw);
-            let changed = matches!(&t, Cow::Owned(s) if s != raw);
-            (t, changed)
-        } else if raw.contains('\r') {
-            (Cow::Owned(raw.replace("\r\n", "\n")), false)
+        self.clean_cow(Cow::Borrowed(raw))
+    }
+
+    /// Cleans one article it owns: a record left as it is keeps its own buffer (no copy).
+    pub fn clean_owned(&self, raw: String) -> Cleaned {
+        self.clean_cow(Cow::Owned(raw))
+    }
+
+    fn clean_cow(&self, raw: Cow<'_, str>) -> Cleaned {
+        let changed = if self.params.normalize {
+            match normalize_cow(&raw) {
+                Cow::Owned(s) => Some(s),
+                Cow::Borrowed(_) => None,
+            }
+        } else if memchr::memchr(b'\r', raw.as_bytes()).is_some() {
+            Some(raw.replace("\r\n", "\n"))
         } else {
-            (Cow::Borrowed(raw), false)
+            None
+        };
+        let (text, normalized) = match changed {
+            None => (raw, false),
+            Some(s) => {
+                let normalized = self.params.normalize && s != *raw;
+                (Cow::Owned(s), normalized)
+            }
         };
         let strong = self.strong_lines(&text);
         let navigation = strong.iter().any(|(_, r)| r.is_navigation());
@@ -350,12 +368,15 @@ impl Cleaner {
             && (next_blank_or_end || words >= 3)
     }
 
-    /// The lines the strong rules drop, in line order (line index from 0, rule).
+    /// The lines the strong rules drop, in line order (line index from 0, rule); only the
+    /// navigation ones when the record has none (it is then no web page, whatever else it has).
     ///
     /// Most lines of most records match no rule, so each test is the cheapest that can say so:
-    /// patterns anchored at the line's start run on each line as one anchored regex, which stops
-    /// a few bytes in; the other patterns run once over the whole record ([`LineRules`]); nav
-    /// bars and headline lists are looked for only on lines with a separator or a bullet. A line
+    /// patterns anchored at the line's start are tried only on lines that start with one of
+    /// their literal prefixes, as one anchored regex that stops a few bytes in; the other
+    /// patterns run once over the whole record ([`LineRules`]); nav bars and headline lists are
+    /// looked for only on lines with a separator, or a bullet and a final digit. Credits,
+    /// bylines and footers (`line_patterns`) are looked for only once navigation is found. A line
     /// these find is then named by the rule's exact set.
     fn strong_lines(&self, text: &str) -> Vec<(usize, Rule)> {
         let p = &self.params;
@@ -367,13 +388,12 @@ impl Cleaner {
                 continue;
             }
             let short = || words_at_most(t, p.max_phrase_line_words);
-            let rule = if let Some(k) = self.short_lines.anchored_match(trim_bare(t), short) {
+            let rule = if let Some(k) = self.short_lines.anchored_match(t, trim_bare, short) {
                 Some(Rule::ShortLinePattern(k))
-            } else if let Some(k) = self.lines.anchored_match(t, || true) {
-                Some(Rule::LinePattern(k))
             } else if nav && has_nav_separator(t) && is_nav_bar(t) {
                 Some(Rule::NavBar)
             } else if p.drop_headline_lists
+                && t.as_bytes().last().is_some_and(u8::is_ascii_digit)
                 && t.starts_with(|c: char| c.is_ascii_digit() || "-–—•*·▪►".contains(c))
                 && self.bullet.is_match(t)
                 && self.trailing_date.is_match(t)
@@ -384,8 +404,9 @@ impl Cleaner {
             };
             found.extend(rule.map(|r| (i, r)));
         }
-        if self.short_lines.floating.is_some() || self.lines.floating.is_some() {
-            let lines: Vec<&str> = split_lines(text).map(trim_fast).collect();
+        let lines = || -> Vec<&str> { split_lines(text).map(trim_fast).collect() };
+        if self.short_lines.floating.is_some() {
+            let lines = lines();
             let short = Some(p.max_phrase_line_words);
             for i in self.short_lines.floating_candidates(text, &lines, short) {
                 if let Some(k) = self.short_lines.exact(trim_bare(lines[i]))
@@ -394,16 +415,28 @@ impl Cleaner {
                     found.push((i, Rule::ShortLinePattern(k)));
                 }
             }
+        }
+        if found.is_empty() && p.min_web_lines > 0 {
+            return found;
+        }
+        for (i, line) in split_lines(text).enumerate() {
+            let t = trim_fast(line);
+            if let Some(k) = self.lines.anchored_match(t, |t| t, || !t.is_empty()) {
+                found.push((i, Rule::LinePattern(k)));
+            }
+        }
+        if self.lines.floating.is_some() {
+            let lines = lines();
             for i in self.lines.floating_candidates(text, &lines, None) {
                 if let Some(k) = self.lines.exact(lines[i]) {
                     found.push((i, Rule::LinePattern(k)));
                 }
             }
-            // One rule per line: the first found above (short-line patterns before line
-            // patterns before nav bars), as the per-line order gives.
-            found.sort_by_key(|&(i, r)| (i, r));
-            found.dedup_by_key(|&mut (i, _)| i);
         }
+        // One rule per line, the first in `Rule`'s order (short-line patterns, line patterns,
+        // nav bars, headline lists).
+        found.sort_by_key(|&(i, r)| (i, r));
+        found.dedup_by_key(|&mut (i, _)| i);
         found
     }
 
@@ -582,13 +615,19 @@ impl LineRules {
         })
     }
 
-    /// The first pattern matching the trimmed line `t`, among the anchored ones (tested only
-    /// when `applies` says the line qualifies).
-    fn anchored_match(&self, t: &str, applies: impl FnOnce() -> bool) -> Option<usize> {
+    /// The first pattern matching the trimmed line `t` as `view` shows it (which may only cut
+    /// its end), among the anchored ones, tested only when `applies` says the line qualifies.
+    fn anchored_match(
+        &self,
+        t: &str,
+        view: impl FnOnce(&str) -> &str,
+        applies: impl FnOnce() -> bool,
+    ) -> Option<usize> {
         let re = self.anchored.as_ref()?;
         if self.prefixes.as_ref().is_some_and(|p| !p.may_start(t)) {
             return None;
         }
+        let t = view(t);
         if re.is_match(t) && applies() {
             self.exact(t)
         } else {
@@ -653,38 +692,57 @@ impl LineRules {
 /// with none of them cannot match, and is told so without calling a regex.
 #[derive(Debug, Clone)]
 struct Prefixes {
-    /// The prefixes, grouped by their first byte.
-    by_first: Vec<Vec<Vec<u8>>>,
-    /// The longest prefix's length.
-    longest: usize,
+    /// Whether some prefix is this one byte long.
+    single: [bool; 256],
+    /// Prefixes of two bytes or more, grouped by their first two bytes.
+    by_pair: FxHashMap<[u8; 2], Vec<Vec<u8>>>,
 }
 
 impl Prefixes {
-    fn new(mut lits: Vec<Vec<u8>>) -> Self {
-        lits.sort();
-        lits.dedup();
-        let mut by_first = vec![Vec::new(); 256];
-        let longest = lits.iter().map(Vec::len).max().unwrap_or(0);
+    fn new(lits: Vec<Vec<u8>>) -> Self {
+        let mut single = [false; 256];
+        let mut by_pair: FxHashMap<[u8; 2], Vec<Vec<u8>>> = FxHashMap::default();
         for l in lits {
-            by_first[usize::from(l[0])].push(l);
+            match l.as_slice() {
+                [] => {}
+                [one] => single[usize::from(*one)] = true,
+                [a, b, ..] => {
+                    let group = by_pair.entry([*a, *b]).or_default();
+                    if !group.contains(&l) {
+                        group.push(l);
+                    }
+                }
+            }
         }
-        Prefixes { by_first, longest }
+        Prefixes { single, by_pair }
     }
 
-    /// Whether `t` may start a match: it starts with a prefix, ignoring ASCII case. A line whose
-    /// first bytes are not all ASCII is always passed on, as Unicode case folding (`K` for `k`)
-    /// is the regex's to judge.
+    /// Whether `t` may start a match: it starts with a prefix, ignoring ASCII case. Where a
+    /// byte that is not ASCII stands against a prefix, `t` is passed on: Unicode case folding
+    /// (`K` for `k`) is the regex's to judge.
     fn may_start(&self, t: &str) -> bool {
         let b = t.as_bytes();
         let Some(&first) = b.first() else {
             return true;
         };
-        if !b[..b.len().min(self.longest)].is_ascii() {
+        if !first.is_ascii() || self.single[usize::from(first.to_ascii_lowercase())] {
             return true;
         }
-        self.by_first[usize::from(first.to_ascii_lowercase())]
-            .iter()
-            .any(|l| b.len() >= l.len() && b[..l.len()].eq_ignore_ascii_case(l))
+        let Some(&second) = b.get(1) else {
+            return false;
+        };
+        if !second.is_ascii() {
+            return true;
+        }
+        let key = [first.to_ascii_lowercase(), second.to_ascii_lowercase()];
+        self.by_pair.get(&key).is_some_and(|group| {
+            group.iter().any(|l| {
+                l.iter().enumerate().all(|(i, &c)| {
+                    b.get(i)
+                        .is_some_and(|&x| !x.is_ascii() || x.to_ascii_lowercase() == c)
+                })
+            })
+        })
     }
 }
 
@@ -760,13 +818,15 @@ fn word_count(t: &str) -> usize {
 /// digit, single-spaced. Tables and quoting in plain text ("Dallas    | Tulsa", "|> text") are
 /// not bars.
 fn is_nav_bar(t: &str) -> bool {
-    let parts: Vec<&str> = t.split(NAV_SEPARATORS).map(str::trim).collect();
-    parts.len() >= 2
-        && !t.contains("  ")
-        && parts
-            .iter()
-            .all(|s| s.starts_with(char::is_alphanumeric) && word_count(s) <= 3)
-        && !t.ends_with(['.', '?', '!'])
+    let mut parts = 0;
+    for seg in t.split(NAV_SEPARATORS) {
+        let seg = seg.trim();
+        if !seg.starts_with(char::is_alphanumeric) || !words_at_most(seg, 3) {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 2 && !t.contains("  ") && !t.ends_with(['.', '?', '!'])
 }
 
 fn is_tag_line(t: &str) -> bool {
@@ -787,7 +847,8 @@ pub fn normalize(raw: &str) -> String {
 /// carriage returns (most of most corpora) is returned as it is after one fast scan.
 pub fn normalize_cow(raw: &str) -> Cow<'_, str> {
     if raw.is_ascii() {
-        return if raw.contains(['\t', '\r']) {
+        // memchr2: a `contains` over a char array steps through the text a character at a time.
+        return if memchr::memchr2(b'\t', b'\r', raw.as_bytes()).is_some() {
             Cow::Owned(raw.replace('\r', "").replace('\t', " "))
         } else {
             Cow::Borrowed(raw)
