@@ -274,7 +274,9 @@ impl Cleaner {
         let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
         let mut rules: Vec<Option<Rule>> = vec![None; lines.len()];
         for (i, rule) in strong {
-            rules[i] = Some(rule);
+            if let Some(r) = rules.get_mut(i) {
+                *r = Some(rule);
+            }
         }
         self.weak_rules(&lines, &mut rules);
         // Title: the first kept line, when it is short and reads as a headline.
@@ -409,6 +411,9 @@ impl Cleaner {
             let lines = lines();
             let short = Some(p.max_phrase_line_words);
             for i in self.short_lines.floating_candidates(text, &lines, short) {
+                if lines.get(i).is_none_or(|l| l.is_empty()) {
+                    continue;
+                }
                 if let Some(k) = self.short_lines.exact(trim_bare(lines[i]))
                     && words_at_most(lines[i], p.max_phrase_line_words)
                 {
@@ -428,14 +433,17 @@ impl Cleaner {
         if self.lines.floating.is_some() {
             let lines = lines();
             for i in self.lines.floating_candidates(text, &lines, None) {
+                if lines.get(i).is_none_or(|l| l.is_empty()) {
+                    continue;
+                }
                 if let Some(k) = self.lines.exact(lines[i]) {
                     found.push((i, Rule::LinePattern(k)));
                 }
             }
         }
-        // One rule per line, the first in `Rule`'s order (short-line patterns, line patterns,
-        // nav bars, headline lists).
-        found.sort_by_key(|&(i, r)| (i, r));
+        // One rule per line: navigation first (a line that is both a byline and a nav bar still
+        // makes the page), then `Rule`'s order.
+        found.sort_by_key(|&(i, r)| (i, !r.is_navigation(), r));
         found.dedup_by_key(|&mut (i, _)| i);
         found
     }
@@ -556,6 +564,10 @@ struct LineRules {
     /// Whether a floating pattern holds a line anchor (`^`, `$`): then it must search the
     /// trimmed lines, not the record as it is.
     floating_anchors: bool,
+    /// Whether the list can only be tested line by line with `set` (a pattern anchored to the
+    /// whole text, one that matches nothing at all, or patterns that don't join into one regex,
+    /// such as two groups of the same name): then `anchored` and `floating` are `None`.
+    per_line: bool,
     /// The other patterns as one multi-line alternation, `None` when there are none.
     floating: Option<Regex>,
 }
@@ -572,6 +584,7 @@ impl LineRules {
         let mut floating = Vec::new();
         let mut literals: Option<Vec<Vec<u8>>> = Some(Vec::new());
         let mut floating_anchors = false;
+        let mut per_line = false;
         for p in pats {
             let hir = regex_syntax::ParserBuilder::new()
                 .case_insensitive(true)
@@ -596,7 +609,10 @@ impl LineRules {
                     _ => literals = None,
                 }
             } else {
-                floating_anchors |= hir.properties().look_set().contains_anchor();
+                let looks = hir.properties().look_set();
+                floating_anchors |= looks.contains_anchor();
+                per_line |=
+                    looks.contains_anchor_haystack() || hir.properties().minimum_len() == Some(0);
                 floating.push(format!("(?:{p})"));
             }
         }
@@ -606,12 +622,22 @@ impl LineRules {
                 .transpose()
                 .map_err(|e| bad(e.to_string()))
         };
+        let (anchored, floating) = match (join("(?i)", anchored), join("(?im)", floating)) {
+            (Ok(a), Ok(f)) if !per_line => (a, f),
+            _ => {
+                per_line = true;
+                (None, None)
+            }
+        };
+        // A literal that is not ASCII may fold to other bytes than the line holds: no gate.
+        let literals = literals.filter(|l| l.iter().all(|l| l.is_ascii()));
         Ok(LineRules {
             set,
-            anchored: join("(?i)", anchored)?,
-            prefixes: literals.map(Prefixes::new),
+            anchored,
+            prefixes: literals.filter(|_| !per_line).map(Prefixes::new),
             floating_anchors,
-            floating: join("(?im)", floating)?,
+            per_line,
+            floating,
         })
     }
 
@@ -623,6 +649,9 @@ impl LineRules {
         view: impl FnOnce(&str) -> &str,
         applies: impl FnOnce() -> bool,
     ) -> Option<usize> {
+        if self.per_line {
+            return if applies() { self.exact(view(t)) } else { None };
+        }
         let re = self.anchored.as_ref()?;
         if self.prefixes.as_ref().is_some_and(|p| !p.may_start(t)) {
             return None;
@@ -737,10 +766,16 @@ impl Prefixes {
         let key = [first.to_ascii_lowercase(), second.to_ascii_lowercase()];
         self.by_pair.get(&key).is_some_and(|group| {
             group.iter().any(|l| {
-                l.iter().enumerate().all(|(i, &c)| {
-                    b.get(i)
-                        .is_some_and(|&x| !x.is_ascii() || x.to_ascii_lowercase() == c)
-                })
+                for (i, &c) in l.iter().enumerate() {
+                    match b.get(i) {
+                        // Folding may change a character's length ("ſ" for "s"): the regex
+                        // judges from here.
+                        Some(x) if !x.is_ascii() => return true,
+                        Some(x) if x.to_ascii_lowercase() == c => {}
+                        _ => return false,
+                    }
+                }
+                true
             })
         })
     }
@@ -763,7 +798,11 @@ fn split_lines(s: &str) -> impl Iterator<Item = &str> {
 /// A short line without the punctuation and spaces that end it ("Most Popular:" → "Most
 /// Popular"), as `short_line_patterns` see it.
 fn trim_bare(t: &str) -> &str {
-    t.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+    // Not '.', ':' or ',': "Comments:" heads a field of a form or a post, and "comments." ends
+    // a sentence; "Comments" alone, or "Share »", is the page's.
+    t.trim_end_matches(|c: char| {
+        (c.is_ascii_punctuation() && !matches!(c, '.' | ':' | ',')) || c.is_whitespace()
+    })
 }
 
 /// Whether `t` has at most `n` words separated by ASCII whitespace (the only kind left after
@@ -814,19 +853,31 @@ fn word_count(t: &str) -> usize {
     t.split_whitespace().count()
 }
 
-/// "News | World | Europe": segments of at most three words, each starting with a letter or
-/// digit, single-spaced. Tables and quoting in plain text ("Dallas    | Tulsa", "|> text") are
-/// not bars.
+/// "News | World | Europe": at least three segments of one to three words, every word starting
+/// with a capital or a digit, single-spaced, without the punctuation of code, addresses or
+/// lists. Shell pipes ("zcat x.tar.Z | tar xvf -"), C flags ("A | B;"), tables ("Dallas    |
+/// Tulsa"), quoting ("|> text") and "Artist|Album" lists in plain text are not bars.
 fn is_nav_bar(t: &str) -> bool {
+    if t.contains("  ")
+        || t.contains([
+            '=', ';', '(', ')', '{', '}', '[', ']', '<', '>', '/', '\\', '@', ',', ':',
+        ])
+        || t.ends_with(['.', '?', '!'])
+    {
+        return false;
+    }
     let mut parts = 0;
     for seg in t.split(NAV_SEPARATORS) {
         let seg = seg.trim();
-        if !seg.starts_with(char::is_alphanumeric) || !words_at_most(seg, 3) {
+        let words_ok = seg
+            .split_whitespace()
+            .all(|w| w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit() || c == '&'));
+        if seg.is_empty() || !words_at_most(seg, 3) || !words_ok {
             return false;
         }
         parts += 1;
     }
-    parts >= 2 && !t.contains("  ") && !t.ends_with(['.', '?', '!'])
+    parts >= 3
 }
 
 fn is_tag_line(t: &str) -> bool {
@@ -972,7 +1023,12 @@ mod tests {
         // beyond one line: nothing is dropped, nothing is re-wrapped.
         let post = "Re: Clipper chip\n\n  I agree with the poster above.\n\nMonday, March 3, 1993\n\
                     Contact me at someone@example.edu for the code.\n\n\n{PROSE}\n\nThanks,\n\
-                    Thanks,\n-- \nJohn Smith\nby John Smith\n";
+                    Thanks,\n-- \nJohn Smith\nby John Smith\n\n\
+                    Pipes and flags, not navigation (each seen in 20 Newsgroups):\n\
+                    zcat gvl.tar.Z | tar xvf -\nEnterWindowMask | LeaveWindowMask;\n\
+                    Lewis, Huey|Sports\nHall & Oates|Big Bam Boom\nSerious | Active\n\
+                    P(H | A)\nComments:\ncomments.\nCompiled by Art Mulder\n\
+                    For more information, write to me.\n";
         let post = post.replace("{PROSE}", PROSE);
         let headline = "Nation's Smaller Jails Struggle To Cope With Surge in Inmates\n\n\
                         Jails overwhelmed with hardened criminals";
@@ -986,6 +1042,61 @@ mod tests {
         assert_eq!(
             clean(headline).title.as_deref(),
             Some("Nation's Smaller Jails Struggle To Cope With Surge in Inmates")
+        );
+    }
+
+    #[test]
+    fn odd_patterns_never_panic_and_still_match_line_by_line() {
+        // An empty pattern matches every line; two groups of one name don't join into one regex;
+        // `\z` anchors to the whole text: each falls back to testing the lines one by one.
+        for short in [
+            vec![""],
+            vec!["^(?P<w>menu)$", "^(?P<w>home)$"],
+            vec!["home\\z"],
+        ] {
+            let params = CleanParams {
+                short_line_patterns: short.iter().map(|p| p.to_string()).collect(),
+                ..Default::default()
+            };
+            let cleaner = Cleaner::new(&params).unwrap();
+            for raw in ["x\n", "\n\n", "", "Menu\nHome\n\nBody text here.\n"] {
+                let c = cleaner.clean(raw);
+                for d in &c.dropped {
+                    assert!(
+                        d.line >= 1 && d.line <= raw.lines().count().max(1),
+                        "{raw:?}"
+                    );
+                }
+            }
+            let c = cleaner.clean(&format!("Menu\nHome\n\n{PROSE}\n"));
+            if short.len() == 2 {
+                assert!(c.web_page);
+                assert_eq!(c.text, PROSE);
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_that_is_both_a_byline_and_a_nav_bar_still_makes_a_page() {
+        let c = clean(&format!(
+            "By Jane Doe | News | World\nCredit: AP\n\n{PROSE}\n"
+        ));
+        assert!(c.web_page);
+        assert_eq!(c.text, PROSE);
+        assert_eq!(c.dropped[0].rule, Rule::NavBar);
+    }
+
+    #[test]
+    fn the_prefix_gate_leaves_case_folding_to_the_regex() {
+        // "ſ" folds to "s" but is two bytes: the gate must not turn the line away.
+        let c = clean(&format!(
+            "Mo\u{17F}t Popular\nNews | World | Europe\n\n{PROSE}\n"
+        ));
+        assert_eq!(
+            c.dropped[0].rule,
+            Rule::ShortLinePattern(2),
+            "{:?}",
+            c.dropped
         );
     }
 
@@ -1005,7 +1116,7 @@ mod tests {
     #[test]
     fn headings_and_prose_questions_are_kept() {
         let raw = format!(
-            "Title Here Now\n\nNews | World\n\nCredit: Agency\n\n{PROSE}\n\nChallenges Ahead\n\n\
+            "Title Here Now\n\nNews | World | Europe\n\nCredit: Agency\n\n{PROSE}\n\nChallenges Ahead\n\n\
              {PROSE} Is that so?\n"
         );
         let c = clean(&raw);
@@ -1017,7 +1128,7 @@ mod tests {
     #[test]
     fn repeated_lines_of_a_web_page_are_dropped_after_the_first() {
         let c = clean(&format!(
-            "News | World\n\nCredit: Agency\n\n{PROSE}\n\n{PROSE}\n"
+            "News | World | Europe\n\nCredit: Agency\n\n{PROSE}\n\n{PROSE}\n"
         ));
         assert_eq!(c.text, PROSE);
         assert_eq!(c.dropped.last().unwrap().rule, Rule::RepeatedLine);

@@ -64,10 +64,18 @@ pub fn render(report: &RunReport) -> String {
     if c.boilerplate_lines_dropped > 0 || c.normalized_articles > 0 {
         let _ = writeln!(
             s,
-            "\nCleaning removed {} line(s) from {} article(s) that look like web pages \
-             (`cleaning.csv` lists each with its rule); other articles were left as they are. \
-             Unicode normalisation changed characters in {} article(s).",
-            c.boilerplate_lines_dropped, c.web_pages, c.normalized_articles
+            "\nCleaning removed {} line(s) (`cleaning.csv` lists each with its rule): \
+             boilerplate only from the {} article(s) that look like web pages{}. \
+             Normalisation (Unicode quotes, dashes and spaces, NFC, tabs, line ends) changed \
+             characters in {} article(s).",
+            c.boilerplate_lines_dropped,
+            c.web_pages,
+            if c.cleaning.contains_key("title") {
+                ", and titles (`analyse_titles = false`)"
+            } else {
+                ""
+            },
+            c.normalized_articles
         );
     }
     for t in &report.themes {
