@@ -131,16 +131,17 @@ impl Corpus {
         counts
     }
 
-    /// Records what cleaning did to one article.
-    fn take_cleaning(&mut self, id: &str, dropped: Vec<DroppedLine>, web: bool, normalized: bool) {
-        self.dropped_lines += dropped.len();
-        self.web_pages += usize::from(web);
-        self.normalized_articles += usize::from(normalized);
+    /// Records what cleaning did to one article; returns its text and title.
+    fn take_cleaning(&mut self, id: &str, c: Cleaned) -> (String, Option<String>) {
+        self.dropped_lines += c.dropped.len();
+        self.web_pages += usize::from(c.web_page);
+        self.normalized_articles += usize::from(c.normalized);
         self.cleaning
-            .extend(dropped.into_iter().map(|d| CleaningRecord {
+            .extend(c.dropped.into_iter().map(|d| CleaningRecord {
                 article_id: id.to_string(),
                 dropped: d,
             }));
+        (c.text, c.title)
     }
 }
 
@@ -326,14 +327,7 @@ impl Reader<'_> {
     }
 
     fn push(&mut self, id: String, source: String, label: Option<String>, raw: String) {
-        let (text, title) = if let Some(cleaner) = self.cleaner {
-            let c = cleaner.clean_owned(raw);
-            self.corpus
-                .take_cleaning(&id, c.dropped, c.web_page, c.normalized);
-            (c.text, c.title)
-        } else {
-            (raw, None)
-        };
+        let (text, title) = self.corpus.take_cleaning(&id, clean(self.cleaner, raw));
         self.corpus.articles.push(Article {
             id,
             title,
@@ -502,18 +496,9 @@ impl Reader<'_> {
             match p {
                 Parsed::Blank => {}
                 Parsed::Bad(message) => self.bad_record(path, format!("line {no}"), message)?,
-                Parsed::Record {
-                    id,
-                    label,
-                    text,
-                    title,
-                    dropped,
-                    web_page,
-                    normalized,
-                } => {
+                Parsed::Record { id, label, cleaned } => {
                     let id = id.unwrap_or_else(|| no.to_string());
-                    self.corpus
-                        .take_cleaning(&id, dropped, web_page, normalized);
+                    let (text, title) = self.corpus.take_cleaning(&id, cleaned);
                     self.corpus.articles.push(Article {
                         id,
                         title,
@@ -667,12 +652,22 @@ enum Parsed {
     Record {
         id: Option<String>,
         label: Option<String>,
-        text: String,
-        title: Option<String>,
-        dropped: Vec<DroppedLine>,
-        web_page: bool,
-        normalized: bool,
+        cleaned: Cleaned,
     },
+}
+
+/// `raw` cleaned by `cleaner`, or as it is when cleaning is off.
+fn clean(cleaner: Option<&Cleaner>, raw: String) -> Cleaned {
+    match cleaner {
+        Some(c) => c.clean_owned(raw),
+        None => Cleaned {
+            text: raw,
+            title: None,
+            dropped: Vec::new(),
+            web_page: false,
+            normalized: false,
+        },
+    }
 }
 
 fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: Option<&Cleaner>) -> Parsed {
@@ -704,26 +699,10 @@ fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: Option<&Cleane
             record::keys(line).join(", ")
         ));
     };
-    let Some(cleaner) = cleaner else {
-        return Parsed::Record {
-            id,
-            label,
-            text: raw,
-            title: None,
-            dropped: Vec::new(),
-            web_page: false,
-            normalized: false,
-        };
-    };
-    let c = cleaner.clean_owned(raw);
     Parsed::Record {
         id,
         label,
-        text: c.text,
-        title: c.title,
-        dropped: c.dropped,
-        web_page: c.web_page,
-        normalized: c.normalized,
+        cleaned: clean(cleaner, raw),
     }
 }
 

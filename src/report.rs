@@ -316,8 +316,10 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
 /// `article_id,line,rule,text` (line numbers from 1 in the record's text; the rule is its config
 /// key, such as `line_patterns[4]` or `date_line`). Only a header when nothing was removed.
 pub fn cleaning_csv(report: &RunReport) -> Result<String> {
+    fn err(e: impl std::fmt::Display) -> Error {
+        Error::Internal(format!("cleaning.csv: {e}"))
+    }
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::Internal(format!("cleaning.csv: {e}"));
     w.write_record(["article_id", "line", "rule", "text"])
         .map_err(err)?;
     for r in &report.cleaning {
@@ -330,10 +332,7 @@ pub fn cleaning_csv(report: &RunReport) -> Result<String> {
         ])
         .map_err(err)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::Internal(format!("cleaning.csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| Error::Internal(format!("cleaning.csv: {e}")))
+    String::from_utf8(w.into_inner().map_err(err)?).map_err(err)
 }
 
 /// A failure to write `assignments.csv`, as the internal error every part of its writing reports.

@@ -119,9 +119,6 @@ pub struct Guide {
     pub vectors: Array2<f32>,
     /// The vocabulary terms each usable named theme's seed terms become (the run's analyzer).
     pub terms: Vec<FxHashSet<String>>,
-    /// Named themes left out because their seed terms mostly do not occur (index into
-    /// `ThemeParams::named`).
-    pub absent: Vec<usize>,
     /// Named themes left out, with why.
     pub warnings: Vec<String>,
 }
@@ -137,7 +134,6 @@ pub fn guide(
     let mut named = Vec::new();
     let mut rows: Vec<Vec<f32>> = Vec::new();
     let mut terms = Vec::new();
-    let mut absent = Vec::new();
     let mut warnings = Vec::new();
     let vocab: FxHashMap<&str, usize> = tfidf
         .vocab
@@ -164,7 +160,6 @@ pub fn guide(
                 theme.name,
                 theme.seed_terms.len()
             ));
-            absent.push(i);
             continue;
         }
         let docs: Vec<&str> = theme.seed_terms.iter().map(String::as_str).collect();
@@ -177,7 +172,6 @@ pub fn guide(
                 "named theme \"{}\": seed terms carry no weight; not used",
                 theme.name
             ));
-            absent.push(i);
             continue;
         }
         v /= n;
@@ -200,7 +194,6 @@ pub fn guide(
         named,
         vectors,
         terms,
-        absent,
         warnings,
     })
 }
@@ -761,7 +754,6 @@ mod tests {
                     .into_iter()
                     .collect(),
             ],
-            absent: vec![],
             warnings: vec![],
         };
         let centroids = ndarray::array![[1.0f32, 0.0], [0.0, 1.0]];

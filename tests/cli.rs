@@ -3,44 +3,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(p: &str) -> PathBuf {
-    root().join("tests/fixtures").join(p)
-}
-
-fn themata() -> Command {
-    let mut c = Command::cargo_bin("themata").unwrap();
-    c.current_dir(root());
-    c
-}
-
-/// Runs `themata run ARGS --out OUT --name NAME --charts none` and returns the run folder.
-fn run_ok(out: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let mut cmd = themata();
-    cmd.arg("run")
-        .args(args)
-        .args(["--out", out.to_str().unwrap(), "--name", name, "-q"]);
-    if !args.contains(&"--charts") {
-        cmd.args(["--charts", "none"]);
-    }
-    let output = cmd.output().unwrap();
-    assert!(
-        output.status.success(),
-        "themata run {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out.join(name)
-}
-
-fn run_json(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap()
-}
+mod common;
+use common::{fixture, run_json, run_ok, themata};
 
 fn read_csv(dir: &Path) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_path(dir.join("assignments.csv")).unwrap();

@@ -3,38 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{root, run_json, run_ok};
 
 fn web_pages() -> PathBuf {
     root().join("tests/fixtures/jsonl/articles.jsonl")
-}
-
-/// Runs `themata run ARGS` into `out/name` (no charts) and returns the run folder.
-fn run_ok(out: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let output = Command::cargo_bin("themata")
-        .unwrap()
-        .current_dir(root())
-        .arg("run")
-        .args(args)
-        .args(["--out", out.to_str().unwrap(), "--name", name, "-q"])
-        .args(["--charts", "none"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "themata run {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out.join(name)
-}
-
-fn run_json(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap()
 }
 
 /// cleaning.csv as (article_id, line, rule, text) rows.

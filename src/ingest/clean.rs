@@ -312,50 +312,38 @@ impl Cleaner {
     /// A record that is not a web page: its text as it is, its title found, and only the title
     /// line taken out when `analyse_titles` is off.
     fn pass_through(&self, text: Cow<'_, str>, normalized: bool) -> Cleaned {
+        let blank = |l: &str| l.trim().is_empty();
         let mut lines = text.split('\n').enumerate();
-        let mut nonblank = lines.by_ref().filter(|(_, l)| !l.trim().is_empty());
-        let title = nonblank.next().and_then(|(i, line)| {
-            let next_blank_or_end = text
-                .split('\n')
-                .nth(i + 1)
-                .is_none_or(|l| l.trim().is_empty());
-            let more = nonblank.next().is_some();
+        let title = lines.find(|(_, l)| !blank(l)).and_then(|(i, line)| {
+            let next = lines.next();
+            let next_blank_or_end = next.is_none_or(|(_, l)| blank(l));
+            let more = next.is_some_and(|(_, l)| !blank(l)) || lines.any(|(_, l)| !blank(l));
             let t = line.trim();
             (more && self.is_title(t, next_blank_or_end)).then(|| (i, t.to_string()))
         });
-        let Some((i, title)) = title else {
-            return Cleaned {
-                text: text.into_owned(),
-                title: None,
-                dropped: Vec::new(),
-                web_page: false,
-                normalized,
-            };
-        };
-        if self.params.analyse_titles {
-            return Cleaned {
-                text: text.into_owned(),
-                title: Some(title),
-                dropped: Vec::new(),
-                web_page: false,
-                normalized,
-            };
-        }
-        // Cut the title line and the blank lines before the next one.
-        let mut out = String::with_capacity(text.len());
-        for (j, l) in text.split_inclusive('\n').enumerate() {
-            if j != i {
-                out.push_str(l);
+        let (text, dropped) = match &title {
+            Some((i, t)) if !self.params.analyse_titles => {
+                // Cut the title line and the blank lines before the next one.
+                let mut out = String::with_capacity(text.len());
+                for (j, l) in text.split_inclusive('\n').enumerate() {
+                    if j != *i {
+                        out.push_str(l);
+                    }
+                }
+                let out = out.trim_start_matches(['\n', '\r', ' ', '\t']).to_string();
+                let line = DroppedLine {
+                    line: i + 1,
+                    rule: Rule::Title,
+                    text: t.clone(),
+                };
+                (out, vec![line])
             }
-        }
+            _ => (text.into_owned(), Vec::new()),
+        };
         Cleaned {
-            text: out.trim_start_matches(['\n', '\r', ' ', '\t']).to_string(),
-            dropped: vec![DroppedLine {
-                line: i + 1,
-                rule: Rule::Title,
-                text: title.clone(),
-            }],
-            title: Some(title),
+            text,
+            title: title.map(|(_, t)| t),
+            dropped,
             web_page: false,
             normalized,
         }
@@ -411,9 +399,6 @@ impl Cleaner {
             let lines = lines();
             let short = Some(p.max_phrase_line_words);
             for i in self.short_lines.floating_candidates(text, &lines, short) {
-                if lines.get(i).is_none_or(|l| l.is_empty()) {
-                    continue;
-                }
                 if let Some(k) = self.short_lines.exact(trim_bare(lines[i]))
                     && words_at_most(lines[i], p.max_phrase_line_words)
                 {
@@ -433,9 +418,6 @@ impl Cleaner {
         if self.lines.floating.is_some() {
             let lines = lines();
             for i in self.lines.floating_candidates(text, &lines, None) {
-                if lines.get(i).is_none_or(|l| l.is_empty()) {
-                    continue;
-                }
                 if let Some(k) = self.lines.exact(lines[i]) {
                     found.push((i, Rule::LinePattern(k)));
                 }
@@ -710,7 +692,10 @@ impl LineRules {
         while pos < s.len() {
             let Some(m) = re.find_at(s, pos) else { break };
             let i = starts.partition_point(|&st| st <= m.start()) - 1;
-            out.push(i);
+            // A blank line (or the empty one after a final line end) is never boilerplate.
+            if lines.get(i).is_some_and(|l| !l.is_empty()) {
+                out.push(i);
+            }
             pos = starts.get(i + 1).copied().unwrap_or(s.len());
         }
         out

@@ -1,7 +1,10 @@
-//! Shared fixtures for the chart and HTML tests.
+//! Shared fixtures and helpers of the integration tests.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
 
 use themata::report::{
     ArticleInfo, CorpusStats, KScoreInfo, KSelectionInfo, MergeInfo, RunReport, Scores, TermWeight,
@@ -13,6 +16,42 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// The repository's root (the binary runs there, as the README's commands do).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The themata binary, run from the repository's root.
+pub fn themata() -> Command {
+    let mut c = Command::cargo_bin("themata").unwrap();
+    c.current_dir(root());
+    c
+}
+
+/// Runs `themata run ARGS --out OUT --name NAME` (with `--charts none` unless ARGS name
+/// charts), asserts it succeeds, and returns the run folder.
+pub fn run_ok(out: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let mut cmd = themata();
+    cmd.arg("run")
+        .args(args)
+        .args(["--out", out.to_str().unwrap(), "--name", name, "-q"]);
+    if !args.contains(&"--charts") {
+        cmd.args(["--charts", "none"]);
+    }
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "themata run {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out.join(name)
+}
+
+/// A run folder's run.json.
+pub fn run_json(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap()
 }
 
 /// The hand-made sample run: 5 articles, 60 units, 4 themes (one with a long label), auto k.
