@@ -25,8 +25,9 @@ pub use crate::cluster::select::{silhouette, silhouette_sampled};
 /// assert_eq!(c.purity(), 1.0);
 /// ```
 pub struct Contingency {
-    /// Counts, classes × clusters, row-major.
-    table: Vec<f64>,
+    /// The nonzero counts, as (class, cluster, count), sorted by class then cluster: at most
+    /// one per unit, whatever the number of classes and clusters.
+    cells: Vec<(usize, usize, f64)>,
     class_sums: Vec<f64>,
     cluster_sums: Vec<f64>,
     n: f64,
@@ -48,6 +49,8 @@ fn index<T: Hash + Eq>(labels: &[T]) -> (Vec<usize>, usize) {
 impl Contingency {
     /// The contingency table of `truth` (classes) against `pred` (clusters).
     ///
+    /// Kept sparse: memory grows with the number of units, never with classes × clusters.
+    ///
     /// # Panics
     /// Panics if the two labelings have different lengths.
     pub fn new<A: Hash + Eq, B: Hash + Eq>(truth: &[A], pred: &[B]) -> Self {
@@ -58,39 +61,33 @@ impl Contingency {
         );
         let (t, nt) = index(truth);
         let (p, np) = index(pred);
-        let mut table = vec![0f64; nt * np];
-        for (&a, &b) in t.iter().zip(&p) {
-            table[a * np + b] += 1.0;
+        let mut pairs: Vec<(usize, usize)> = t.into_iter().zip(p).collect();
+        pairs.sort_unstable();
+        let mut cells: Vec<(usize, usize, f64)> = Vec::new();
+        for (a, b) in pairs {
+            match cells.last_mut() {
+                Some((i, j, c)) if (*i, *j) == (a, b) => *c += 1.0,
+                _ => cells.push((a, b, 1.0)),
+            }
         }
-        let class_sums = (0..nt)
-            .map(|i| table[i * np..(i + 1) * np].iter().sum())
-            .collect();
-        let cluster_sums = (0..np)
-            .map(|j| (0..nt).map(|i| table[i * np + j]).sum())
-            .collect();
+        let mut class_sums = vec![0f64; nt];
+        let mut cluster_sums = vec![0f64; np];
+        for &(i, j, c) in &cells {
+            class_sums[i] += c;
+            cluster_sums[j] += c;
+        }
         Contingency {
-            table,
+            cells,
             class_sums,
             cluster_sums,
             n: truth.len() as f64,
         }
     }
 
-    /// Row `i` (class `i`'s count in every cluster).
-    fn class(&self, i: usize) -> &[f64] {
-        let np = self.cluster_sums.len();
-        &self.table[i * np..(i + 1) * np]
-    }
-
     fn mutual_info(&self) -> f64 {
         let mut mi = 0.0;
-        for i in 0..self.class_sums.len() {
-            for (j, &nij) in self.class(i).iter().enumerate() {
-                if nij > 0.0 {
-                    mi += nij / self.n
-                        * (self.n * nij / (self.class_sums[i] * self.cluster_sums[j])).ln();
-                }
-            }
+        for &(i, j, nij) in &self.cells {
+            mi += nij / self.n * (self.n * nij / (self.class_sums[i] * self.cluster_sums[j])).ln();
         }
         mi.max(0.0)
     }
@@ -124,7 +121,7 @@ impl Contingency {
             return 1.0;
         }
         let comb2 = |x: f64| x * (x - 1.0) / 2.0;
-        let sum_comb: f64 = self.table.iter().map(|&v| comb2(v)).sum();
+        let sum_comb: f64 = self.cells.iter().map(|&(_, _, v)| comb2(v)).sum();
         let sum_a: f64 = self.class_sums.iter().map(|&v| comb2(v)).sum();
         let sum_b: f64 = self.cluster_sums.iter().map(|&v| comb2(v)).sum();
         let expected = sum_a * sum_b / comb2(self.n);
@@ -175,13 +172,11 @@ impl Contingency {
         if self.n == 0.0 {
             return 1.0;
         }
-        let correct: f64 = (0..self.cluster_sums.len())
-            .map(|j| {
-                (0..self.class_sums.len())
-                    .map(|i| self.class(i)[j])
-                    .fold(0.0, f64::max)
-            })
-            .sum();
+        let mut best = vec![0f64; self.cluster_sums.len()];
+        for &(_, j, c) in &self.cells {
+            best[j] = best[j].max(c);
+        }
+        let correct: f64 = best.iter().sum();
         correct / self.n
     }
 }

@@ -7,6 +7,7 @@
 pub mod html;
 pub mod markdown;
 pub mod model;
+pub mod validate;
 
 use std::path::Path;
 
@@ -248,14 +249,40 @@ impl serde_json::ser::Formatter for Outline {
     }
 }
 
-/// Reads a `run.json` back (for `themata chart` and `themata eval`).
+/// Reads a `run.json` back (for `themata chart` and `themata eval`) and
+/// [validates](RunReport::validate) it: a file that is not a run.json, too large, or whose
+/// indices and shapes do not hold is an [`Error::Input`] naming the file and the field.
 pub fn read_json(path: &Path) -> Result<RunReport> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| Error::Input {
+    let input = |record: Option<String>, message: String| Error::Input {
         path: path.into(),
-        record: Some(format!("line {}", e.line())),
-        message: format!("not a themata run.json: {e}"),
-    })
+        record,
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    if size > validate::MAX_RUN_JSON_BYTES {
+        return Err(input(
+            None,
+            format!(
+                "{} MiB, more than the {} MiB a run.json may be",
+                size >> 20,
+                validate::MAX_RUN_JSON_BYTES >> 20
+            ),
+        ));
+    }
+    let mut text = Vec::with_capacity(size as usize);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, size), &mut text)
+        .map_err(|e| Error::io(path, e))?;
+    let report: RunReport = serde_json::from_slice(&text).map_err(|e| {
+        input(
+            Some(format!("line {}", e.line())),
+            format!("not a themata run.json: {e}"),
+        )
+    })?;
+    report
+        .validate()
+        .map_err(|v| input(Some(v.field), v.message))?;
+    Ok(report)
 }
 
 /// `assignments.csv`: one row per unit,

@@ -99,7 +99,14 @@ pub struct ClusterParams {
     pub silhouette_sample: usize,
     /// Units above which k-means runs in mini-batch mode (0 = never).
     pub minibatch_above: usize,
+    /// Largest k a run may ask for, fixed or as `k_max` (at most [`MAX_K_LIMIT`]).
+    pub max_k: usize,
 }
+
+/// The largest `max_k` accepted: a run keeps k × k theme similarities and draws per-theme charts
+/// (the largest themes only, above a few dozen), and its run.json holds the similarities as text,
+/// 1.6 GB of it at this size.
+pub const MAX_K_LIMIT: usize = 20_000;
 
 impl Default for ClusterParams {
     fn default() -> Self {
@@ -114,6 +121,7 @@ impl Default for ClusterParams {
             linkage: Linkage::Average,
             silhouette_sample: 20_000,
             minibatch_above: 250_000,
+            max_k: 5_000,
         }
     }
 }
@@ -129,6 +137,23 @@ impl ClusterParams {
                 format!("must be at least 2 or \"auto\", got {k}"),
             ));
         }
+        if self.max_k < 2 || self.max_k > MAX_K_LIMIT {
+            return Err(Error::param(
+                "max_k",
+                format!("must be between 2 and {MAX_K_LIMIT}, got {}", self.max_k),
+            ));
+        }
+        if let KChoice::Fixed(k) = self.k
+            && k > self.max_k
+        {
+            return Err(Error::param(
+                "k",
+                format!(
+                    "{k} is more than cluster.max_k ({}); raise max_k (at most {MAX_K_LIMIT}) in a --config file to ask for more themes",
+                    self.max_k
+                ),
+            ));
+        }
         if self.k_min < 2 {
             return Err(Error::param(
                 "k_min",
@@ -141,6 +166,15 @@ impl ClusterParams {
                 format!(
                     "must be at least k_min ({}), got {}",
                     self.k_min, self.k_max
+                ),
+            ));
+        }
+        if self.k_max > self.max_k {
+            return Err(Error::param(
+                "k_max",
+                format!(
+                    "{} is more than cluster.max_k ({}); raise max_k (at most {MAX_K_LIMIT}) to try more themes",
+                    self.k_max, self.max_k
                 ),
             ));
         }

@@ -177,6 +177,11 @@ pub fn write_outputs(
     formats: &[ChartFormat],
     progress: &dyn Progress,
 ) -> Result<()> {
+    // What `chart` and `eval` will check when they read run.json back must hold when it is
+    // written: a fault here is themata's, not the input's.
+    report
+        .validate()
+        .map_err(|v| Error::Internal(format!("the run's report is inconsistent: {v}")))?;
     progress.start("charts");
     let t = Instant::now();
     if !formats.is_empty() {

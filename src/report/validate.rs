@@ -1,0 +1,205 @@
+//! Checks a [`RunReport`] read back from disk before anything indexes into it.
+//!
+//! A `run.json` may come from someone else, or have been edited by hand: every reader (`themata
+//! chart`, `themata eval`, and later saved models and comparisons) calls [`RunReport::validate`]
+//! right after parsing, so the writers and scorers behind it can index `articles`, `themes` and
+//! `units` freely. A failure names the field at fault (`units[17].theme`) and what is allowed.
+
+use super::model::RunReport;
+
+/// Most themes a run may have: the largest `cluster.max_k` the config accepts.
+pub const MAX_THEMES: usize = crate::cluster::MAX_K_LIMIT;
+
+/// Largest `run.json` read back, in bytes. A run over a corpus of a few GiB writes a run.json of
+/// about the corpus's size (the unit texts); reading it back takes several times that in memory.
+pub const MAX_RUN_JSON_BYTES: u64 = 8 << 30;
+
+/// A field of a report that fails validation, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The field's path, as in run.json (`units[17].theme`, `similarity[3]`).
+    pub field: String,
+    /// What is wrong, and what is allowed.
+    pub message: String,
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> Invalid {
+    Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// `Err` naming `field` unless `index < len`.
+fn in_range(
+    field: impl FnOnce() -> String,
+    index: usize,
+    len: usize,
+    what: &str,
+) -> Result<(), Invalid> {
+    if index < len {
+        Ok(())
+    } else {
+        Err(invalid(
+            field(),
+            format!("{index} is out of range: there are {len} {what}"),
+        ))
+    }
+}
+
+/// `(major, minor)` of a `major.minor.patch` version string.
+fn major_minor(v: &str) -> Option<(u64, u64)> {
+    let mut parts = v.split(['.', '-', '+']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+impl RunReport {
+    /// Checks every index and shape a reader relies on: articles, themes, units,
+    /// representatives, named themes and the hierarchy point inside their lists; the similarity
+    /// matrix is k × k and every article's mix has k entries; k is at most [`MAX_THEMES`]; the
+    /// report was written by a version of themata this one can read.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let ours = env!("CARGO_PKG_VERSION");
+        match (major_minor(&self.themata_version), major_minor(ours)) {
+            (Some(theirs), Some(mine)) if theirs <= mine => {}
+            (Some(_), _) => {
+                return Err(invalid(
+                    "themata_version",
+                    format!(
+                        "written by themata {}, newer than this themata {ours}: upgrade to read it",
+                        self.themata_version
+                    ),
+                ));
+            }
+            (None, _) => {
+                return Err(invalid(
+                    "themata_version",
+                    format!("`{}` is not a themata version", self.themata_version),
+                ));
+            }
+        }
+        let (na, k, nu) = (self.articles.len(), self.themes.len(), self.units.len());
+        if k > MAX_THEMES {
+            return Err(invalid(
+                "themes",
+                format!("{k} themes, more than the {MAX_THEMES} themata handles"),
+            ));
+        }
+        for (i, a) in self.articles.iter().enumerate() {
+            if a.mix.len() != k {
+                return Err(invalid(
+                    format!("articles[{i}].mix"),
+                    format!("has {} entries; one per theme ({k}) expected", a.mix.len()),
+                ));
+            }
+        }
+        for (i, t) in self.themes.iter().enumerate() {
+            if t.id != i {
+                return Err(invalid(
+                    format!("themes[{i}].id"),
+                    format!("is {}; themes must be listed in id order", t.id),
+                ));
+            }
+            if t.size > nu {
+                return Err(invalid(
+                    format!("themes[{i}].size"),
+                    format!("{} is more than the {nu} units", t.size),
+                ));
+            }
+            for (j, &u) in t.representatives.iter().enumerate() {
+                in_range(
+                    || format!("themes[{i}].representatives[{j}]"),
+                    u,
+                    nu,
+                    "units",
+                )?;
+            }
+            for (j, &(a, _)) in t.articles.iter().enumerate() {
+                in_range(|| format!("themes[{i}].articles[{j}]"), a, na, "articles")?;
+            }
+        }
+        for (i, u) in self.units.iter().enumerate() {
+            if u.id != i {
+                return Err(invalid(
+                    format!("units[{i}].id"),
+                    format!("is {}; units must be listed in id order", u.id),
+                ));
+            }
+            in_range(|| format!("units[{i}].article"), u.article, na, "articles")?;
+            in_range(|| format!("units[{i}].theme"), u.theme, k, "themes")?;
+            if u.start > u.end {
+                return Err(invalid(
+                    format!("units[{i}].start"),
+                    format!("{} is past the unit's end, {}", u.start, u.end),
+                ));
+            }
+        }
+        if self.similarity.len() != k {
+            return Err(invalid(
+                "similarity",
+                format!(
+                    "has {} rows; a {k} × {k} matrix expected",
+                    self.similarity.len()
+                ),
+            ));
+        }
+        for (i, row) in self.similarity.iter().enumerate() {
+            if row.len() != k {
+                return Err(invalid(
+                    format!("similarity[{i}]"),
+                    format!("has {} entries; a {k} × {k} matrix expected", row.len()),
+                ));
+            }
+        }
+        if self.hierarchy.len() >= k.max(1) {
+            return Err(invalid(
+                "hierarchy",
+                format!(
+                    "has {} merges; {k} themes merge at most {} times",
+                    self.hierarchy.len(),
+                    k.saturating_sub(1)
+                ),
+            ));
+        }
+        // scipy's linkage convention: merge i joins two nodes made before it, each once.
+        let mut used = vec![false; k + self.hierarchy.len()];
+        for (i, m) in self.hierarchy.iter().enumerate() {
+            for (side, node) in [("left", m.left), ("right", m.right)] {
+                let field = || format!("hierarchy[{i}].{side}");
+                in_range(field, node, k + i, "nodes before this merge")?;
+                if std::mem::replace(&mut used[node], true) {
+                    return Err(invalid(field(), format!("node {node} is merged twice")));
+                }
+            }
+        }
+        for (i, n) in self.named_themes.iter().enumerate() {
+            if let Some(t) = n.theme {
+                in_range(|| format!("named_themes[{i}].theme"), t, k, "themes")?;
+            }
+            if let Some(t) = n.closest {
+                in_range(|| format!("named_themes[{i}].closest"), t, k, "themes")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_by_major_and_minor() {
+        assert_eq!(major_minor("0.1.0"), Some((0, 1)));
+        assert_eq!(major_minor("1.12.3-beta"), Some((1, 12)));
+        assert_eq!(major_minor("x"), None);
+    }
+}
