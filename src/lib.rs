@@ -14,14 +14,17 @@ pub mod config;
 pub mod error;
 pub mod eval;
 pub mod ingest;
+mod kernels;
 pub mod pipeline;
 pub mod reduce;
 pub mod report;
 pub mod rundir;
-mod simd;
 pub mod sparse;
 pub mod themes;
 pub mod units;
 pub mod vectorize;
+
+#[cfg(test)]
+mod testdata;
 
 pub use error::{Error, Result};

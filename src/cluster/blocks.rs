@@ -19,7 +19,7 @@
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
-use crate::reduce::ROW_CHUNK;
+use crate::kernels::ROW_CHUNK;
 
 /// Rows per block: the lanes of one AVX-512 vector of f32.
 pub(crate) const LANES: usize = 16;

@@ -109,8 +109,8 @@ impl Dendrogram {
 /// Cosine distances (1 − cos) between all rows, condensed (upper triangle, row by row), in f64.
 fn condensed_cosine(x: ArrayView2<'_, f32>) -> Vec<f64> {
     let mut y = x.to_owned();
-    crate::reduce::normalize_rows(&mut y);
-    let g = crate::reduce::matmul_rows(y.view(), y.t());
+    crate::kernels::normalize_rows(&mut y);
+    let g = crate::kernels::matmul_rows(y.view(), y.t());
     let n = y.nrows();
     let mut out = Vec::with_capacity(n * n.saturating_sub(1) / 2);
     for i in 0..n {

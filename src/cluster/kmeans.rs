@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use super::blocks::{self, RowBlocks};
 use crate::error::{Error, Result};
-use crate::reduce::ROW_CHUNK;
+use crate::kernels::ROW_CHUNK;
 
 /// How the first centroids are chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -653,7 +653,7 @@ pub(crate) mod tests {
                 x[(i, j)] = centers[(c, j)] + noise * rng.gen_range(-1.0f32..1.0);
             }
         }
-        crate::reduce::normalize_rows(&mut x);
+        crate::kernels::normalize_rows(&mut x);
         (x, y)
     }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kmeans::KMeansParams;
 use crate::error::{Error, Result};
-use crate::reduce::ROW_CHUNK;
+use crate::kernels::ROW_CHUNK;
 use linfa::param_guard::ParamGuard;
 
 /// Silhouette and inertia of one k.
@@ -61,7 +61,7 @@ pub fn silhouette_sampled(
         return 0.0;
     }
     let mut y = x.to_owned();
-    crate::reduce::normalize_rows(&mut y);
+    crate::kernels::normalize_rows(&mut y);
     let sq: Vec<f64> = y
         .rows()
         .into_iter()
@@ -206,7 +206,7 @@ mod tests {
     /// Brute-force silhouette over all pairs, for checking the sum trick.
     fn brute(x: ArrayView2<'_, f32>, labels: &[usize]) -> f64 {
         let mut y = x.to_owned();
-        crate::reduce::normalize_rows(&mut y);
+        crate::kernels::normalize_rows(&mut y);
         let n = y.nrows();
         let k = labels.iter().max().unwrap() + 1;
         let mut total = 0.0;

@@ -1,10 +1,41 @@
-//! Small helpers of the hand-written AVX2 and AVX-512 kernels ([`crate::reduce`]'s products,
-//! and the masks also [`crate::cluster::kmeans`]'s dot products).
+//! The hand-written compute kernels under the stages: sparse × dense products in f32 and in
+//! half precision ([`spmm`](mod@spmm), [`half`]), row-chunked dense products and row
+//! normalisation ([`dense`]), and the small SIMD helpers they share (lane masks, prefetch hints,
+//! clearing the upper halves of the vector registers).
+//!
+//! In go plain numbers: a [`Csr`](crate::sparse::Csr) matrix, dense `ndarray` matrices, rows of
+//! f32 or of IEEE half-precision bits (`u16`); out come dense products (or rows written in
+//! place). Nothing here knows about a stage: the stages ([`crate::reduce`], [`crate::cluster`])
+//! call in, never the reverse. The one crate type used is [`Csr`](crate::sparse::Csr), a data
+//! type rather than a stage: the sparse kernels take the matrix itself, not its three slices,
+//! because its invariants are checked once where it is built and every index taken from it goes
+//! through a bounds-checked slice anyway.
+//!
+//! Every sum runs in a fixed order over fixed chunks of rows ([`ROW_CHUNK`], [`SPMM_ROWS`]), so
+//! no result depends on the number of rayon threads, and each vector kernel gives the same bits
+//! as the loop it replaces (the tests beside them check it). The `unsafe fn`s are unsafe only
+//! because they are compiled for CPU features (AVX2, FMA, F16C, AVX-512F) their callers must
+//! detect at run time: every length they rely on is asserted or bounds-checked (a mismatch
+//! panics), and no load or store needs alignment.
 
-/// A mask of the first `rest` (< 8) lanes, for loads and stores that must not pass a row's end.
+mod dense;
+#[cfg(target_arch = "x86_64")]
+mod half;
+mod spmm;
+
+pub(crate) use dense::{
+    ROW_CHUNK, matmul_rows, matmul_rows_in_place, normalize_rows, zeroed, zeros_huge,
+};
+#[cfg(target_arch = "x86_64")]
+pub(crate) use half::{spmm_half_fast, to_half};
+pub(crate) use spmm::{SPMM_ROWS, fill_row_blocks, spmm};
+
+/// A mask of the first `rest` (< 8) lanes, for loads and stores that must not pass a row's end
+/// (a safe function compiled for AVX2: code not compiled for it calls it in `unsafe`, having
+/// checked that the CPU has it).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-pub(crate) fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
+fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
     use std::arch::x86_64::*;
     const LANE: [i32; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
     // SAFETY: LANE holds the 8 i32 that one unaligned 256-bit load reads.
@@ -18,7 +49,7 @@ pub(crate) fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
 
 /// A mask of the first `rest` (< 16) lanes of a sixteen-float (AVX-512) vector.
 #[cfg(target_arch = "x86_64")]
-pub(crate) fn tail_mask16(rest: usize) -> u16 {
+fn tail_mask16(rest: usize) -> u16 {
     debug_assert!(rest < 16);
     ((1u32 << rest) - 1) as u16
 }
@@ -48,7 +79,7 @@ pub(crate) fn clear_upper() {
 /// Hints the CPU to load `b[start..start + len]` into cache, one hint per 64-byte line (no-op
 /// off x86-64).
 #[inline(always)]
-pub(crate) fn prefetch<T>(b: &[T], start: usize, len: usize) {
+fn prefetch<T>(b: &[T], start: usize, len: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -96,7 +127,7 @@ mod tests {
             .build()
             .unwrap();
         let in_use = pool.install(|| {
-            let _product = crate::reduce::matmul_rows(a.view(), b.view());
+            let _product = super::matmul_rows(a.view(), b.view());
             upper_halves_in_use()
         });
         match in_use {
