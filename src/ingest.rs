@@ -13,6 +13,7 @@
 //! corpus).
 
 mod bytes;
+mod capped;
 pub mod clean;
 mod lines;
 mod record;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use bytes::{load_bytes, load_bytes_with};
+use capped::{Capped, Mark};
 pub use clean::{CleanParams, Cleaned, Cleaner, DroppedLine, Rule};
 use lines::{Line, LineBlock, LineBlocks};
 
@@ -32,6 +34,9 @@ use crate::error::{Error, Result};
 /// are errors naming them (records can be skipped with `skip_bad_records`), so a huge file with no
 /// line breaks can't exhaust memory. No passage-finding corpus needs a single article this big.
 pub const MAX_ARTICLE_BYTES: usize = 64 << 20;
+
+/// The default of [`IngestParams::max_decompressed_bytes`]: 4 GiB (config/default.toml says why).
+pub const MAX_DECOMPRESSED_BYTES: u64 = 4 << 30;
 
 /// How inputs are read, the `[ingest]` table of the config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +56,10 @@ pub struct IngestParams {
     pub strict: bool,
     /// Skip malformed JSON Lines records and CSV rows (counted in run.json) instead of failing.
     pub skip_bad_records: bool,
+    /// Most bytes one compressed (`.gz`) input may decompress to; past it the file is refused
+    /// while it is read, so a small file cannot inflate into more than memory holds. `0`: no
+    /// limit.
+    pub max_decompressed_bytes: u64,
     /// Keep articles whose text is empty after cleaning, so articles line up with the input
     /// records (`themata vectorize` sets it; not a config key). Off, they are left out with a
     /// warning. Either way a corpus with no text at all is an error.
@@ -68,6 +77,7 @@ impl Default for IngestParams {
             clean: true,
             strict: false,
             skip_bad_records: false,
+            max_decompressed_bytes: MAX_DECOMPRESSED_BYTES,
             keep_empty: false,
         }
     }
@@ -400,9 +410,10 @@ impl Reader<'_> {
             // 1 MiB of compressed input per refill: each inflate call then writes megabytes,
             // and the 32 KiB window copy that ends every call costs next to nothing (with the
             // default 32 KiB buffer it was a quarter of the reader thread's time).
-            Box::new(flate2::bufread::MultiGzDecoder::new(
+            capped::gunzip(
                 BufReader::with_capacity(GZ_INPUT_BYTES, f),
-            ))
+                self.params.max_decompressed_bytes,
+            )
         } else {
             Box::new(f)
         })
@@ -467,7 +478,7 @@ impl Reader<'_> {
                 }
             });
             for block in rx {
-                let block = block.map_err(|e| Error::io(path, e))?;
+                let block = block.map_err(|e| capped::gz_read_error(path, e))?;
                 self.take_jsonl_block(path, &block)?;
                 // The reader may have finished; then the buffer is simply dropped.
                 let _ = back_tx.send(block.into_buffer());
@@ -518,16 +529,23 @@ impl Reader<'_> {
     }
 
     fn read_csv_from(&mut self, path: &Path, delimiter: u8, input: impl Read) -> Result<()> {
+        // No record may run on past MAX_ARTICLE_BYTES of the file: the input fails once that many
+        // bytes, plus the parser's read-ahead, have been read since the last record ended. The
+        // parser would otherwise buffer a record that never ends (an unterminated quote makes the
+        // rest of the file one field) whole before its size could be checked.
+        let mark = Mark::default();
+        let cap = (MAX_ARTICLE_BYTES + CSV_BUFFER_BYTES) as u64;
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(false)
-            .from_reader(input);
+            .buffer_capacity(CSV_BUFFER_BYTES)
+            .from_reader(Capped::new(input, cap, mark.clone()));
         let headers = rdr
             .byte_headers()
             .map_err(|e| Error::Input {
                 path: path.into(),
                 record: Some("header".into()),
-                message: e.to_string(),
+                message: csv_message(&e),
             })?
             .clone();
         let col = |name: &str| headers.iter().position(|h| h == name.as_bytes());
@@ -555,13 +573,24 @@ impl Reader<'_> {
         let mut rec = csv::ByteRecord::new();
         let mut row = 0usize;
         loop {
+            let start = rdr.position().clone();
+            mark.set(start.byte());
             match rdr.read_byte_record(&mut rec) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
                     row += 1;
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    self.bad_record(path, format!("row {row} (line {line})"), e.to_string())?;
+                    let line = e.position().unwrap_or(&start).line();
+                    let at = format!("row {row} (line {line})");
+                    if runs_on(&e) {
+                        // Nothing after it can be read: refused even with skip_bad_records.
+                        return Err(Error::Input {
+                            path: path.into(),
+                            record: Some(at),
+                            message: csv_message(&e),
+                        });
+                    }
+                    self.bad_record(path, at, e.to_string())?;
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         break;
                     }
@@ -712,6 +741,29 @@ fn too_big_message(size: u64) -> String {
         size as f64 / (1u64 << 20) as f64,
         MAX_ARTICLE_BYTES >> 20
     )
+}
+
+/// Bytes the CSV parser reads ahead of the record it is parsing (its buffer; csv's default size),
+/// which the record cap allows for.
+const CSV_BUFFER_BYTES: usize = 8 << 10;
+
+/// Whether a CSV read failed because a record ran on past [`MAX_ARTICLE_BYTES`].
+fn runs_on(e: &csv::Error) -> bool {
+    matches!(e.kind(), csv::ErrorKind::Io(io) if capped::over_cap(io).is_some())
+}
+
+/// What a CSV read error means for the user: for a record that ran on past the cap, its likely
+/// cause.
+fn csv_message(e: &csv::Error) -> String {
+    if runs_on(e) {
+        format!(
+            "the record runs on past the {} MiB limit for one article; an unterminated quote (a \
+             field's opening `\"` never closed) is the likely cause",
+            MAX_ARTICLE_BYTES >> 20
+        )
+    } else {
+        e.to_string()
+    }
 }
 
 fn too_big(path: &Path, size: u64) -> Error {

@@ -23,6 +23,13 @@ pub enum UnitKind {
     Window,
 }
 
+/// Most sentences a window may hold. With `window_overlap` one less, each sentence lies in
+/// `window_sentences` windows, and every window is tokenised into its own row of the TF-IDF
+/// matrix, so the matrix can grow to this many times the corpus's own: unbounded, a window as
+/// long as a book, advancing one sentence at a time, would ask for the square of the book. A
+/// window of 100 sentences is already a few pages; longer units are `unit = "document"`.
+pub const MAX_WINDOW_SENTENCES: usize = 100;
+
 /// The `[units]` table of the config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -56,8 +63,14 @@ impl Default for UnitParams {
 impl UnitParams {
     /// Checks ranges, naming the key at fault.
     pub fn check(&self) -> Result<()> {
-        if self.window_sentences == 0 {
-            return Err(Error::param("units.window_sentences", "must be at least 1"));
+        if self.window_sentences == 0 || self.window_sentences > MAX_WINDOW_SENTENCES {
+            return Err(Error::param(
+                "units.window_sentences",
+                format!(
+                    "must be between 1 and {MAX_WINDOW_SENTENCES}, got {}",
+                    self.window_sentences
+                ),
+            ));
         }
         if self.window_overlap >= self.window_sentences {
             return Err(Error::param(
@@ -481,6 +494,21 @@ mod tests {
                 "Three cc. Four dd.",
                 "Four dd. Five ee."
             ]
+        );
+    }
+
+    #[test]
+    fn window_length_is_bounded() {
+        let p = |n| UnitParams {
+            window_sentences: n,
+            window_overlap: 0,
+            ..Default::default()
+        };
+        assert!(p(MAX_WINDOW_SENTENCES).check().is_ok());
+        let e = p(MAX_WINDOW_SENTENCES + 1).check().unwrap_err().to_string();
+        assert!(
+            e.contains("units.window_sentences") && e.contains("between 1 and 100"),
+            "{e}"
         );
     }
 

@@ -133,6 +133,20 @@ impl Default for TfidfParams {
     }
 }
 
+/// Longest n-gram `ngram_range` may ask for. Nearly every n-gram of three or more words is new,
+/// so each length up to the maximum adds about one counted term per token, holding its `n` word
+/// ids: `themata vectorize` on 20 Newsgroups (23 MB of text) peaked at 117 MiB with words alone,
+/// 295 MiB with `[1, 2]`, 1.0 GiB with `[1, 4]` and 2.6 GiB with `[1, 8]`. Eight words already
+/// span a clause; the old bound of 64 let one key ask for many times that.
+pub const MAX_NGRAM: usize = 8;
+
+/// Most columns `hashing` may ask for: 2²⁴, 16 times scikit-learn's default of 2²⁰. Every column
+/// costs 16 bytes in the vectorizer (document frequency and idf) and, being a column of the
+/// matrix, a row of each of the LSA's dense column-side matrices of `dims + oversample` values:
+/// with the defaults (110) about 7 GiB for one of them at 2²⁴ (440 MiB at 2²⁰), which still fits
+/// a 24 GiB machine; the old bound of 2³¹ let one key ask for 0.9 TB.
+pub const MAX_HASHING: usize = 1 << 24;
+
 /// A document-frequency bound resolved against the corpus size.
 #[derive(Debug, Clone, Copy)]
 enum DfBound {
@@ -160,10 +174,10 @@ impl TfidfParams {
                 format!("[{lo}, {hi}] is not a range of n-gram lengths; need 1 ≤ min ≤ max"),
             ));
         }
-        if hi > 64 {
+        if hi > MAX_NGRAM {
             return Err(Error::param(
                 "ngram_range",
-                format!("max n-gram length {hi} is above 64"),
+                format!("max n-gram length {hi} is above {MAX_NGRAM}; allowed are 1..={MAX_NGRAM}"),
             ));
         }
         if !self.min_df.is_finite()
@@ -197,10 +211,13 @@ impl TfidfParams {
             ));
         }
         if let Some(n) = self.hashing {
-            if n == 0 || n > i32::MAX as usize {
+            if n == 0 || n > MAX_HASHING {
                 return Err(Error::param(
                     "hashing",
-                    format!("{n} columns is outside the allowed range 1..=2147483647"),
+                    format!(
+                        "{n} columns is outside the allowed range 1..={MAX_HASHING} (2^24; \
+                         scikit-learn's default is 2^20 = 1048576)"
+                    ),
                 ));
             }
             if self.sublinear_tf {
@@ -1162,6 +1179,29 @@ mod tests {
                 ..d()
             }),
             "hashing"
+        );
+        assert_eq!(
+            bad(TfidfParams {
+                hashing: Some(MAX_HASHING + 1),
+                ..d()
+            }),
+            "hashing"
+        );
+        assert!(
+            TfidfParams {
+                hashing: Some(MAX_HASHING),
+                ngram_range: (1, MAX_NGRAM),
+                ..d()
+            }
+            .check()
+            .is_ok()
+        );
+        assert_eq!(
+            bad(TfidfParams {
+                ngram_range: (1, MAX_NGRAM + 1),
+                ..d()
+            }),
+            "ngram_range"
         );
         assert_eq!(
             bad(TfidfParams {

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use assert_cmd::Command;
+use common::fails;
 use serde_json::Value;
 
 fn themata() -> Command {
@@ -116,24 +119,6 @@ fn run(out: &Path, args: &[&str], loud: bool) -> Output {
         c.arg("-q");
     }
     c.output().unwrap()
-}
-
-/// Asserts a failed run: exit `code`, one stderr line starting `themata: error:`, holding every
-/// needle. Returns the line.
-fn fails(o: &Output, code: i32, needles: &[&str]) -> String {
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "one line expected, got: {err}");
-    assert!(
-        lines[0].starts_with("themata: error:") || lines[0].starts_with("themata: internal error:"),
-        "{err}"
-    );
-    for n in needles {
-        assert!(err.contains(n), "{n:?} not in: {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
-    lines[0].to_string()
 }
 
 fn succeeds(o: &Output) -> String {

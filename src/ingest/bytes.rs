@@ -60,9 +60,10 @@ fn read(reader: &mut Reader<'_>, path: &Path, bytes: &[u8]) -> Result<()> {
     match format_of(path) {
         Format::Text => reader.read_text(path, bytes.to_vec()),
         Format::JsonLines { gz: false } => reader.read_jsonl_from(path, bytes),
-        Format::JsonLines { gz: true } => {
-            reader.read_jsonl_from(path, flate2::bufread::MultiGzDecoder::new(bytes))
-        }
+        Format::JsonLines { gz: true } => reader.read_jsonl_from(
+            path,
+            super::capped::gunzip(bytes, reader.params.max_decompressed_bytes),
+        ),
         Format::Csv { delimiter } => reader.read_csv_from(path, delimiter, bytes),
     }
 }
@@ -89,5 +90,32 @@ mod tests {
         let name = path.display().to_string();
         let in_memory = load_bytes(&name, &bytes, &params, &CleanParams::default()).unwrap();
         assert_eq!(in_memory, from_disk);
+    }
+
+    #[test]
+    fn gz_bytes_past_max_decompressed_bytes_are_refused() {
+        use std::io::Write;
+        let record = b"{\"text\": \"Bees visit the clover.\"}\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for _ in 0..100 {
+            gz.write_all(record).unwrap();
+        }
+        let gz = gz.finish().unwrap();
+        let capped = |max| IngestParams {
+            max_decompressed_bytes: max,
+            ..IngestParams::default()
+        };
+        let whole = 100 * record.len() as u64;
+        let clean = CleanParams::default();
+        let e = load_bytes("b.jsonl.gz", &gz, &capped(whole - 1), &clean).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("ingest.max_decompressed_bytes"),
+            "{e}"
+        );
+        for max in [whole, 0] {
+            let c = load_bytes("b.jsonl.gz", &gz, &capped(max), &clean).unwrap();
+            assert_eq!(c.articles.len(), 100);
+        }
     }
 }

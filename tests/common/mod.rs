@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -47,6 +48,24 @@ pub fn run_ok(out: &Path, name: &str, args: &[&str]) -> PathBuf {
         String::from_utf8_lossy(&output.stderr)
     );
     out.join(name)
+}
+
+/// Asserts a failed run: exit `code`, one stderr line starting `themata: error:`, holding every
+/// needle. Returns the line.
+pub fn fails(o: &Output, code: i32, needles: &[&str]) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected, got: {err}");
+    assert!(
+        lines[0].starts_with("themata: error:") || lines[0].starts_with("themata: internal error:"),
+        "{err}"
+    );
+    for n in needles {
+        assert!(err.contains(n), "{n:?} not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    lines[0].to_string()
 }
 
 /// A run folder's run.json.
