@@ -16,15 +16,18 @@ fn main() -> anyhow::Result<()> {
     let report: RunReport = serde_json::from_str(&std::fs::read_to_string(&input)?)?;
     let out = PathBuf::from(out);
     let start = Instant::now();
-    let written = draw_all(&report, &out, &[ChartFormat::Png, ChartFormat::Svg])?;
+    let drawn = draw_all(&report, &out, &[ChartFormat::Png, ChartFormat::Svg])?;
     let charts = start.elapsed();
+    for skipped in &drawn.skipped {
+        eprintln!("warning: {skipped}");
+    }
     let start = Instant::now();
     let html = themata::report::html::render(&report, &out)?;
     let page = start.elapsed();
     std::fs::write(out.join("report.html"), html)?;
     println!(
         "draw_all: {} files in {:.3} s; html: {:.3} s",
-        written.len(),
+        drawn.written.len(),
         charts.as_secs_f64(),
         page.as_secs_f64()
     );

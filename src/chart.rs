@@ -4,15 +4,21 @@
 //! (`theme_map`, `top_terms`, `theme_sizes`, `article_theme_heatmap`, `theme_similarity`,
 //! `dendrogram`, and `k_selection` when k was chosen automatically).
 //!
+//! Charts that draw one row, column, panel or label per theme show at most [`MAX_CHART_THEMES`]
+//! (the largest, saying so in their subtitle), and no canvas may exceed [`MAX_CANVAS_PIXELS`]: a
+//! chart that would is skipped with a warning rather than failing the run.
+//!
 //! Each chart is first laid out once as a small display list (a [`scene`]) in pixel
 //! coordinates, with text measured against the embedded DejaVu Sans font, and then rendered to
 //! every requested format. Laying out once keeps PNG and SVG identical in content, and keeps the
 //! output deterministic: nothing depends on time, hashing or the machine's fonts.
 
 mod axis;
+mod charted;
 pub(crate) mod palette;
 mod plots;
 mod scene;
+mod tree;
 
 use std::path::{Path, PathBuf};
 
@@ -20,8 +26,10 @@ use crate::report::RunReport;
 use crate::{Error, Result};
 
 pub(crate) use axis::thousands as group_thousands;
+pub use charted::MAX_CHART_THEMES;
 pub use palette::theme_color;
 pub(crate) use plots::article_name as article_display_name;
+pub use scene::MAX_CANVAS_PIXELS;
 
 /// The file format of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,11 +61,22 @@ pub const CHART_NAMES: [&str; 7] = [
     "k_selection",
 ];
 
+/// What [`draw_all`] did: the files it wrote and the charts it had to leave out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// The paths written, chart by chart in [`CHART_NAMES`] order, each chart's formats in the
+    /// order given.
+    pub written: Vec<PathBuf>,
+    /// One sentence per chart not drawn because its canvas could not be rendered, naming the
+    /// chart and why (the CLI prints each as a warning).
+    pub skipped: Vec<String>,
+}
+
 /// Draws every chart of `report` into `dir` (created if missing), once per format.
 ///
-/// Returns the paths written, chart by chart in [`CHART_NAMES`] order, each chart's formats in the
-/// order given. `k_selection` is drawn only when k was chosen automatically and its curve is
-/// present. Drawing the same report twice gives byte-identical SVG files.
+/// `k_selection` is drawn only when k was chosen automatically and its curve is present. A chart
+/// whose canvas would exceed [`MAX_CANVAS_PIXELS`] is skipped and named in [`Drawn::skipped`];
+/// the other charts are still drawn. Drawing the same report twice gives byte-identical SVG files.
 ///
 /// ```no_run
 /// # fn main() -> themata::Result<()> {
@@ -65,12 +84,15 @@ pub const CHART_NAMES: [&str; 7] = [
 /// use themata::chart::{draw_all, ChartFormat};
 /// let text = std::fs::read_to_string("out/run/run.json").unwrap();
 /// let report: themata::report::RunReport = serde_json::from_str(&text).unwrap();
-/// let written = draw_all(&report, Path::new("out/run/charts"), &[ChartFormat::Svg])?;
-/// assert!(!written.is_empty());
+/// let drawn = draw_all(&report, Path::new("out/run/charts"), &[ChartFormat::Svg])?;
+/// assert!(!drawn.written.is_empty());
+/// for warning in &drawn.skipped {
+///     eprintln!("warning: {warning}");
+/// }
 /// # Ok(())
 /// # }
 /// ```
-pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Result<Vec<PathBuf>> {
+pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Result<Drawn> {
     let mut formats_seen = Vec::new();
     for &f in formats {
         if !formats_seen.contains(&f) {
@@ -78,13 +100,20 @@ pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Resu
         }
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut written = Vec::new();
+    let mut drawn = Drawn::default();
     if formats_seen.is_empty() {
-        return Ok(written);
+        return Ok(drawn);
     }
     for name in CHART_NAMES {
-        let Some(scene) = plots::build(name, report)? else {
-            continue;
+        let scene = match plots::build(name, report)? {
+            plots::Layout::Scene(scene) => scene,
+            plots::Layout::Nothing => continue,
+            plots::Layout::Skipped(why) => {
+                drawn
+                    .skipped
+                    .push(format!("chart `{name}` not drawn: {why}"));
+                continue;
+            }
         };
         for &format in &formats_seen {
             let path = dir.join(format!("{name}.{}", format.extension()));
@@ -95,10 +124,10 @@ pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Resu
                 }
                 ChartFormat::Png => scene.to_png(&path)?,
             }
-            written.push(path);
+            drawn.written.push(path);
         }
     }
-    Ok(written)
+    Ok(drawn)
 }
 
 /// Shortens `s` to at most `max_chars` characters, ending it with `…` when it was cut.

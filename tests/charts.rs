@@ -2,10 +2,13 @@
 
 mod common;
 
+use std::cmp::Reverse;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use themata::chart::{CHART_NAMES, ChartFormat, draw_all, ellipsize};
+use themata::chart::{
+    CHART_NAMES, ChartFormat, MAX_CANVAS_PIXELS, MAX_CHART_THEMES, draw_all, ellipsize,
+};
 use themata::report::RunReport;
 
 const BOTH: [ChartFormat; 2] = [ChartFormat::Png, ChartFormat::Svg];
@@ -82,7 +85,9 @@ fn axis_titles(name: &str) -> &'static [&'static str] {
 fn draw_all_writes_every_chart_in_both_formats() {
     let report = common::sample();
     let dir = tempfile::tempdir().unwrap();
-    let written = draw_all(&report, dir.path(), &BOTH).unwrap();
+    let drawn = draw_all(&report, dir.path(), &BOTH).unwrap();
+    assert!(drawn.skipped.is_empty(), "{:?}", drawn.skipped);
+    let written = drawn.written;
     assert_eq!(written.len(), CHART_NAMES.len() * 2);
     for name in CHART_NAMES {
         for ext in ["png", "svg"] {
@@ -198,7 +203,9 @@ fn k_selection_is_skipped_when_k_was_fixed() {
     let mut report = common::sample();
     report.k_selection.mode = "fixed".into();
     let dir = tempfile::tempdir().unwrap();
-    let written = draw_all(&report, dir.path(), &[ChartFormat::Svg]).unwrap();
+    let written = draw_all(&report, dir.path(), &[ChartFormat::Svg])
+        .unwrap()
+        .written;
     assert_eq!(written.len(), CHART_NAMES.len() - 1);
     assert!(!dir.path().join("k_selection.svg").exists());
 }
@@ -209,6 +216,7 @@ fn no_formats_draws_nothing() {
     assert!(
         draw_all(&common::sample(), dir.path(), &[])
             .unwrap()
+            .written
             .is_empty()
     );
 }
@@ -234,8 +242,9 @@ fn degenerate_reports_still_draw() {
     empty.k_selection.scores.clear();
     for report in [one, empty] {
         let dir = tempfile::tempdir().unwrap();
-        let written = draw_all(&report, dir.path(), &BOTH).unwrap();
-        assert!(written.len() >= 12);
+        let drawn = draw_all(&report, dir.path(), &BOTH).unwrap();
+        assert!(drawn.written.len() >= 12);
+        assert!(drawn.skipped.is_empty(), "{:?}", drawn.skipped);
     }
 }
 
@@ -299,6 +308,74 @@ fn huge_runs_subsample_the_map_and_say_so() {
     );
     let svg = std::fs::read_to_string(dir.path().join("theme_map.svg")).unwrap();
     assert!(svg.matches("<circle").count() < 6_200);
+}
+
+/// The width and height a PNG file declares, read from its header alone.
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    (info.width, info.height)
+}
+
+/// 1,300 themes used to hand plotters canvases of billions of pixels; now every chart with one
+/// row, column, panel or label per theme shows the largest `MAX_CHART_THEMES`, and says so.
+#[test]
+fn charts_of_1300_themes_stay_under_the_canvas_cap_and_say_what_they_leave_out() {
+    let k = 1300;
+    let mut report = common::synthetic(k, 100, 13_000);
+    // Labels that name one theme each, so the test can tell which themes a chart shows.
+    for (i, t) in report.themes.iter_mut().enumerate() {
+        t.label = format!("label {i:04}");
+    }
+    assert_eq!(report.hierarchy.len(), k - 1);
+    assert_eq!(report.similarity.len(), k);
+    assert!(report.articles.iter().all(|a| a.mix.len() == k));
+    let mut by_size: Vec<usize> = (0..k).collect();
+    by_size.sort_by_key(|&i| (Reverse(report.themes[i].size), i));
+    let (charted, left_out) = by_size.split_at(MAX_CHART_THEMES);
+    let label = |i: usize| report.themes[i].label.clone();
+
+    let dir = tempfile::tempdir().unwrap();
+    let drawn = draw_all(&report, dir.path(), &BOTH).unwrap();
+    assert!(drawn.skipped.is_empty(), "{:?}", drawn.skipped);
+    assert_eq!(drawn.written.len(), CHART_NAMES.len() * 2);
+    let note = format!("the {MAX_CHART_THEMES} largest of 1,300 themes");
+    let n = k - MAX_CHART_THEMES;
+    let others = format!("{},{:03} other themes", n / 1000, n % 1000);
+    for name in CHART_NAMES {
+        let (w, h) = png_size(&dir.path().join(format!("{name}.png")));
+        assert!(
+            u64::from(w) * u64::from(h) <= MAX_CANVAS_PIXELS.unsigned_abs(),
+            "{name}: {w}×{h}"
+        );
+        assert_eq!((w, h), svg_size(&dir.path().join(format!("{name}.svg"))));
+        if name == "k_selection" {
+            continue;
+        }
+        let texts = svg_texts(&dir.path().join(format!("{name}.svg")));
+        assert!(
+            texts.iter().any(|t| t.contains(&note) && !t.ends_with('…')),
+            "{name}: no subtitle says `{note}` in {:?}",
+            &texts[..2]
+        );
+        for &i in charted {
+            assert!(texts.contains(&label(i)), "{name}: `{}` missing", label(i));
+        }
+        for &i in left_out {
+            assert!(!texts.contains(&label(i)), "{name}: `{}` shown", label(i));
+        }
+    }
+    for name in ["theme_map", "theme_sizes"] {
+        let texts = svg_texts(&dir.path().join(format!("{name}.svg")));
+        assert!(texts.contains(&others), "{name}: `{others}` missing");
+    }
+    // One labelled cell per pair of charted themes, not per pair of themes.
+    let cells = svg_texts(&dir.path().join("theme_similarity.svg")).len();
+    assert!(
+        cells < MAX_CHART_THEMES * (MAX_CHART_THEMES + 4),
+        "{cells} texts"
+    );
 }
 
 #[test]

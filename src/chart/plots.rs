@@ -1,12 +1,15 @@
 //! The seven charts, each laid out from a [`RunReport`] into a [`Scene`].
 //!
 //! Every chart sizes itself from the data (more themes or articles make a taller or wider
-//! picture), shortens long labels with an ellipsis to the space it has, and keeps all text on the
-//! canvas.
+//! picture) up to [`MAX_CHART_THEMES`](super::MAX_CHART_THEMES) themes and [`MAX_HEATMAP_ROWS`]
+//! articles, beyond which it shows the largest and says so; it shortens long labels with an
+//! ellipsis to the space it has, and keeps all text on the canvas.
 
 use super::axis::{Scale, compact_all, nice_ticks, thousands, tick_label, ticks_within};
+use super::charted::Charted;
 use super::palette::{AXIS, GRID, MUTED, Rgba, TEXT, WHITE, category, sequential};
-use super::scene::{Align, Font, Scene};
+use super::scene::{Align, BadCanvas, Font, Scene};
+use super::tree::Tree;
 use crate::report::{ArticleInfo, RunReport};
 use crate::{Error, Result};
 
@@ -26,17 +29,33 @@ pub(crate) const MAX_HEATMAP_ROWS: usize = 60;
 /// Most terms per theme in `top_terms`.
 const MAX_TERMS: usize = 10;
 
-/// Lays out chart `name`; `None` when the report has nothing for it to show.
-pub(crate) fn build(name: &str, r: &RunReport) -> Result<Option<Scene>> {
-    Ok(match name {
-        "theme_map" => Some(theme_map(r)),
-        "top_terms" => Some(top_terms(r)),
-        "theme_sizes" => Some(theme_sizes(r)),
-        "article_theme_heatmap" => Some(heatmap(r)),
-        "theme_similarity" => Some(similarity(r)),
-        "dendrogram" => Some(dendrogram(r)?),
+/// What laying out one chart gave.
+pub(crate) enum Layout {
+    /// The chart, ready to render.
+    Scene(Scene),
+    /// The report has nothing for this chart to show.
+    Nothing,
+    /// The chart's canvas can't be rendered; says why.
+    Skipped(String),
+}
+
+/// Lays out chart `name`; an error only for a report that is inconsistent (a broken hierarchy).
+pub(crate) fn build(name: &str, r: &RunReport) -> Result<Layout> {
+    let charted = Charted::of(r);
+    let laid = match name {
+        "theme_map" => theme_map(r, &charted).map(Some),
+        "top_terms" => top_terms(r, &charted).map(Some),
+        "theme_sizes" => theme_sizes(r, &charted).map(Some),
+        "article_theme_heatmap" => heatmap(r, &charted).map(Some),
+        "theme_similarity" => similarity(r, &charted).map(Some),
+        "dendrogram" => dendrogram(r, &charted, &Tree::of(r, &charted)?).map(Some),
         "k_selection" => k_selection(r),
         other => return Err(Error::Internal(format!("unknown chart `{other}`"))),
+    };
+    Ok(match laid {
+        Ok(Some(scene)) => Layout::Scene(scene),
+        Ok(None) => Layout::Nothing,
+        Err(bad) => Layout::Skipped(bad.to_string()),
     })
 }
 
@@ -163,12 +182,23 @@ impl Boxi {
     }
 }
 
-fn theme_map(r: &RunReport) -> Scene {
+fn theme_map(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
     let k = r.themes.len();
     let n = r.units.len();
-    let legend_labels: Vec<String> = r.themes.iter().map(|t| LABEL.fit(&t.label, 250)).collect();
-    let legend_w = (max_width(LABEL, &legend_labels) + 34).max(120);
-    let side = 660.max(k as i32 * 26 + 40);
+    let ids = &charted.ids;
+    let legend_labels: Vec<String> = ids
+        .iter()
+        .map(|&i| LABEL.fit(&r.themes[i].label, 250))
+        .collect();
+    // Themes without a legend entry of their own share one line at its end.
+    let others = charted
+        .is_partial()
+        .then(|| format!("{} other themes", thousands(charted.left_out() as i64)));
+    let legend_w = (max_width(LABEL, &legend_labels) + 34)
+        .max(120)
+        .max(others.as_ref().map_or(0, |o| LABEL.width(o) + 34));
+    let legend_rows = legend_labels.len() + usize::from(others.is_some());
+    let side = 660.max(legend_rows as i32 * 26 + 40);
 
     // Points to draw: all, or an evenly spaced subsample (every n/MAX_POINTS-th unit).
     let shown: Vec<usize> = if n > MAX_POINTS {
@@ -220,17 +250,20 @@ fn theme_map(r: &RunReport) -> Scene {
         + AXIS_TITLE.line_height()
         + bottom_extra
         + MARGIN;
-    let mut s = Scene::new(w, h);
-    let subtitle = format!(
+    let mut s = Scene::new(w, h)?;
+    let mut subtitle = format!(
         "{} passages in {} themes · {}",
         thousands(n as i64),
-        k,
+        thousands(k as i64),
         if r.projection.is_empty() {
             "2-D projection"
         } else {
             r.projection.as_str()
         }
     );
+    if charted.is_partial() {
+        subtitle.push_str(&format!(" · labels for {}", charted.note()));
+    }
     header(&mut s, "Theme map", &subtitle);
 
     let (px0, py0, px1, py1) = (left, top, left + side, top + side);
@@ -297,18 +330,21 @@ fn theme_map(r: &RunReport) -> Scene {
         );
     }
 
-    // Centroid markers, then labels placed greedily (largest theme first) where they overlap
-    // neither each other nor the markers, as near the centroid as possible.
+    // Centroid markers of the charted themes, then their labels placed greedily (largest theme
+    // first) where they overlap neither each other nor the markers, as near the centroid as
+    // possible. Positions below index `ids`.
     let plot = Boxi {
         x0: px0 + 2,
         y0: py0 + 2,
         x1: px1 - 2,
         y1: py1 - 2,
     };
-    let centres: Vec<(i32, i32)> = r
-        .themes
+    let centres: Vec<(i32, i32)> = ids
         .iter()
-        .map(|t| (sx.px(finite(t.xy[0])), sy.px(finite(t.xy[1]))))
+        .map(|&i| {
+            let t = &r.themes[i];
+            (sx.px(finite(t.xy[0])), sy.px(finite(t.xy[1])))
+        })
         .collect();
     let markers: Vec<Boxi> = centres
         .iter()
@@ -319,12 +355,12 @@ fn theme_map(r: &RunReport) -> Scene {
             y1: y + 8,
         })
         .collect();
-    let mut order: Vec<usize> = (0..k).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(r.themes[i].size), i));
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&p| (std::cmp::Reverse(r.themes[ids[p]].size), p));
     let font = LABEL_BOLD;
     let mut placed: Vec<(usize, Boxi)> = Vec::new();
     for &i in &order {
-        let text = font.fit(&r.themes[i].label, 240);
+        let text = font.fit(&r.themes[ids[i]].label, 240);
         let (bw, bh) = (font.width(&text) + 12, font.line_height() + 8);
         let (cx, cy) = centres[i];
         let mut best: Option<(i64, Boxi)> = None;
@@ -380,13 +416,14 @@ fn theme_map(r: &RunReport) -> Scene {
             s.line((cx, cy), (nx, ny), TEXT.alpha(0.7), 1);
         }
     }
-    for (i, &(cx, cy)) in centres.iter().enumerate() {
+    for (&i, &(cx, cy)) in ids.iter().zip(&centres) {
         s.circle(cx, cy, 8, category(i), Some((TEXT, 2)));
     }
-    for (i, b) in &placed {
+    for (p, b) in &placed {
+        let i = ids[*p];
         s.fill_rect(b.x0, b.y0, b.x1, b.y1, WHITE.alpha(0.88));
-        s.stroke_rect(b.x0, b.y0, b.x1, b.y1, category(*i), 2);
-        let text = font.fit(&r.themes[*i].label, 240);
+        s.stroke_rect(b.x0, b.y0, b.x1, b.y1, category(i), 2);
+        let text = font.fit(&r.themes[i].label, 240);
         s.text(&text, b.x0 + 6, (b.y0 + b.y1) / 2, font, TEXT, Align::Left);
     }
 
@@ -395,19 +432,23 @@ fn theme_map(r: &RunReport) -> Scene {
     let mut ly = py0 + 8;
     s.text("Themes", lx, ly, LABEL_BOLD, TEXT, Align::Left);
     ly += 26;
-    for (i, l) in legend_labels.iter().enumerate() {
+    for (&i, l) in ids.iter().zip(&legend_labels) {
         s.circle(lx + 7, ly, 7, category(i), Some((TEXT, 1)));
         s.text(l, lx + 22, ly, LABEL, TEXT, Align::Left);
         ly += 26;
     }
-    s
+    if let Some(o) = &others {
+        s.text(o, lx + 22, ly, LABEL, MUTED, Align::Left);
+    }
+    Ok(s)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 2. top terms
 
-fn top_terms(r: &RunReport) -> Scene {
-    let k = r.themes.len().max(1);
+fn top_terms(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
+    let themes: Vec<_> = charted.ids.iter().map(|&i| (i, &r.themes[i])).collect();
+    let k = themes.len().max(1);
     let cols: usize = match k {
         1..=2 => k,
         3..=4 => 2,
@@ -415,17 +456,15 @@ fn top_terms(r: &RunReport) -> Scene {
         _ => 4,
     };
     let rows = k.div_ceil(cols);
-    let nterms = r
-        .themes
+    let nterms = themes
         .iter()
-        .map(|t| t.terms.len().min(MAX_TERMS))
+        .map(|(_, t)| t.terms.len().min(MAX_TERMS))
         .max()
         .unwrap_or(0)
         .max(1);
-    let term_labels: Vec<String> = r
-        .themes
+    let term_labels: Vec<String> = themes
         .iter()
-        .flat_map(|t| {
+        .flat_map(|(_, t)| {
             t.terms
                 .iter()
                 .take(MAX_TERMS)
@@ -450,16 +489,19 @@ fn top_terms(r: &RunReport) -> Scene {
         + 12
         + AXIS_TITLE.line_height()
         + MARGIN;
-    let mut s = Scene::new(w, h);
+    let mut s = Scene::new(w, h)?;
+    let of = if charted.is_partial() {
+        charted.note()
+    } else {
+        "each theme".to_string()
+    };
     header(
         &mut s,
         "Top terms per theme",
-        &format!(
-            "The {nterms} most distinctive terms of each theme (each panel has its own scale)"
-        ),
+        &format!("The {nterms} most distinctive terms of {of} (each panel has its own scale)"),
     );
-    for (i, t) in r.themes.iter().enumerate() {
-        let (c, rr) = ((i % cols) as i32, (i / cols) as i32);
+    for (p, &(i, t)) in themes.iter().enumerate() {
+        let (c, rr) = ((p % cols) as i32, (p / cols) as i32);
         let x0 = left + c * (panel_w + gap_x);
         let y0 = top + rr * (panel_h + gap_y);
         // Panel title: colour swatch and label.
@@ -519,39 +561,51 @@ fn top_terms(r: &RunReport) -> Scene {
         TEXT,
         Align::Center,
     );
-    s
+    Ok(s)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 3. theme sizes
 
-fn theme_sizes(r: &RunReport) -> Scene {
-    let k = r.themes.len();
-    let mut order: Vec<usize> = (0..k).collect();
+fn theme_sizes(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
+    let mut order = charted.ids.clone();
     order.sort_by_key(|&i| (std::cmp::Reverse(r.themes[i].size), i));
-    let labels: Vec<String> = order
+    let mut labels: Vec<String> = order
         .iter()
         .map(|&i| LABEL.fit(&r.themes[i].label, 320))
         .collect();
-    let label_w = max_width(LABEL, &labels).max(60);
     let total: usize = r.themes.iter().map(|t| t.size).sum();
+    // Themes left out share one last bar: how many, and their passages.
+    let others = charted.is_partial().then(|| {
+        let shown: usize = order.iter().map(|&i| r.themes[i].size).sum();
+        (charted.left_out(), total.saturating_sub(shown))
+    });
+    if let Some((n, _)) = others {
+        labels.push(format!("{} other themes", thousands(n as i64)));
+    }
+    let label_w = max_width(LABEL, &labels).max(60);
     let row_h = 30;
     let left = MARGIN + AXIS_TITLE.line_height() + 14 + label_w + 10;
     let plot_w = 520;
     let value_w = 110;
     let w = left + plot_w + value_w + MARGIN;
     let top = header_height(true);
-    let plot_h = (k as i32).max(1) * row_h;
+    let plot_h = (labels.len() as i32).max(1) * row_h;
     let h = top + plot_h + 8 + TICK.line_height() + 12 + AXIS_TITLE.line_height() + MARGIN;
-    let mut s = Scene::new(w, h);
-    header(
-        &mut s,
-        "Theme sizes",
-        &format!(
+    let mut s = Scene::new(w, h)?;
+    let subtitle = match others {
+        Some((n, _)) => format!(
+            "Passages in {}, largest first, then in the other {} together ({} in all)",
+            charted.note(),
+            thousands(n as i64),
+            thousands(total as i64)
+        ),
+        None => format!(
             "Passages per theme, largest first ({} passages in all)",
             thousands(total as i64)
         ),
-    );
+    };
+    header(&mut s, "Theme sizes", &subtitle);
     let max = r.themes.iter().map(|t| t.size).max().unwrap_or(0).max(1) as f64;
     let (ticks, step) = nice_ticks(0.0, max, 5);
     let sx = Scale {
@@ -566,6 +620,13 @@ fn theme_sizes(r: &RunReport) -> Scene {
         .collect();
     let y1 = top + plot_h;
     x_axis(&mut s, &sx, &ticks, &tl, y1, top, true);
+    let pct = |size: usize| {
+        if total > 0 {
+            100.0 * size as f64 / total as f64
+        } else {
+            0.0
+        }
+    };
     for (row, (&i, l)) in order.iter().zip(&labels).enumerate() {
         let cy = top + row as i32 * row_h + row_h / 2;
         let size = r.themes[i].size;
@@ -577,13 +638,23 @@ fn theme_sizes(r: &RunReport) -> Scene {
             category(i),
         );
         s.text(l, left - 10, cy, LABEL, TEXT, Align::Right);
-        let pct = if total > 0 {
-            100.0 * size as f64 / total as f64
-        } else {
-            0.0
-        };
-        let v = format!("{} ({pct:.0}%)", thousands(size as i64));
+        let v = format!("{} ({:.0}%)", thousands(size as i64), pct(size));
         s.text(&v, sx.px(size as f64) + 6, cy, TICK, MUTED, Align::Left);
+    }
+    if let (Some((_, size)), Some(l)) = (others, labels.last()) {
+        // In grey, on the same scale; a bar longer than the axis stops at its end, broken by
+        // two white slashes.
+        let cy = top + order.len() as i32 * row_h + row_h / 2;
+        let end = sx.px(size as f64).clamp(left + 1, left + plot_w);
+        s.fill_rect(left, cy - 10, end, cy + 10, Rgba::hex(0xb0b0b0));
+        if sx.px(size as f64) > left + plot_w {
+            for dx in [24, 16] {
+                s.line((end - dx, cy + 11), (end - dx + 8, cy - 11), WHITE, 3);
+            }
+        }
+        s.text(l, left - 10, cy, LABEL, MUTED, Align::Right);
+        let v = format!("{} ({:.0}%)", thousands(size as i64), pct(size));
+        s.text(&v, end + 6, cy, TICK, MUTED, Align::Left);
     }
     s.line((left, top), (left, y1), AXIS, 1);
     s.text(
@@ -602,7 +673,7 @@ fn theme_sizes(r: &RunReport) -> Scene {
         TEXT,
         Align::Center,
     );
-    s
+    Ok(s)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,8 +738,9 @@ fn color_bar_width() -> i32 {
 // ---------------------------------------------------------------------------------------------
 // 4. article × theme heatmap
 
-fn heatmap(r: &RunReport) -> Scene {
-    let k = r.themes.len().max(1);
+fn heatmap(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
+    let cols = charted.at_least_one();
+    let k = cols.len();
     let na = r.articles.len();
     let rows: Vec<usize> = if na > MAX_HEATMAP_ROWS {
         let mut by_size: Vec<usize> = (0..na).collect();
@@ -683,7 +755,10 @@ fn heatmap(r: &RunReport) -> Scene {
         .iter()
         .map(|&i| LABEL.fit(article_name(&r.articles[i]), 330))
         .collect();
-    let col_labels: Vec<String> = (0..k).map(|j| LABEL.fit(&theme_label(r, j), 230)).collect();
+    let col_labels: Vec<String> = cols
+        .iter()
+        .map(|&j| LABEL.fit(&theme_label(r, j), 230))
+        .collect();
     let cell_w = if k <= 10 { 56 } else { 40 };
     let cell_h = if rows.len() <= 40 { 28 } else { 22 };
     let label_w = max_width(LABEL, &row_labels).max(40);
@@ -695,16 +770,21 @@ fn heatmap(r: &RunReport) -> Scene {
     let bar_x = left + grid_w + 30;
     let w = (bar_x + color_bar_width() + MARGIN).max(620);
     let h = top + grid_h + 10 + col_label_h + 14 + AXIS_TITLE.line_height() + MARGIN;
-    let mut s = Scene::new(w, h);
-    let subtitle = if rows.len() < na {
+    let mut s = Scene::new(w, h)?;
+    let mut subtitle = if rows.len() < na {
         format!(
             "Share of each article's passages in each theme · the {} articles with most passages, of {}",
             rows.len(),
             thousands(na as i64)
         )
+    } else if charted.is_partial() {
+        "Share of each article's passages in each theme".to_string()
     } else {
         "Share of each article's passages in each theme (%)".to_string()
     };
+    if charted.is_partial() {
+        subtitle.push_str(&format!(" · {}", charted.note()));
+    }
     header(&mut s, "Themes per article", &subtitle);
     let annotate = cell_w >= 36 && cell_h >= 20;
     for (ri, &a) in rows.iter().enumerate() {
@@ -717,8 +797,8 @@ fn heatmap(r: &RunReport) -> Scene {
             TEXT,
             Align::Right,
         );
-        for j in 0..k {
-            let v = r.articles[a].mix.get(j).copied().map_or(0.0, finite);
+        for (j, &t) in cols.iter().enumerate() {
+            let v = r.articles[a].mix.get(t).copied().map_or(0.0, finite);
             let x0 = left + j as i32 * cell_w;
             let c = sequential(v);
             s.fill_rect(x0, y0, x0 + cell_w, y0 + cell_h, c);
@@ -743,7 +823,7 @@ fn heatmap(r: &RunReport) -> Scene {
         let y = top + ri as i32 * cell_h;
         s.line((left, y), (left + grid_w, y), WHITE, 1);
     }
-    for (j, l) in col_labels.iter().enumerate() {
+    for (j, (l, &t)) in col_labels.iter().zip(&cols).enumerate() {
         let x = left + j as i32 * cell_w + cell_w / 2;
         s.vtext(l, x, top + grid_h + 10, LABEL, TEXT, Align::Right);
         s.fill_rect(
@@ -751,7 +831,7 @@ fn heatmap(r: &RunReport) -> Scene {
             top + grid_h + 2,
             x + 5,
             top + grid_h + 7,
-            category(j),
+            category(t),
         );
     }
     let bar_h = grid_h.clamp(120, 320);
@@ -779,15 +859,19 @@ fn heatmap(r: &RunReport) -> Scene {
         TEXT,
         Align::Center,
     );
-    s
+    Ok(s)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 5. theme similarity
 
-fn similarity(r: &RunReport) -> Scene {
-    let k = r.themes.len().max(1);
-    let labels: Vec<String> = (0..k).map(|j| LABEL.fit(&theme_label(r, j), 230)).collect();
+fn similarity(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
+    let ids = charted.at_least_one();
+    let k = ids.len();
+    let labels: Vec<String> = ids
+        .iter()
+        .map(|&j| LABEL.fit(&theme_label(r, j), 230))
+        .collect();
     let cell = (640 / k as i32).clamp(36, 72);
     let label_w = max_width(LABEL, &labels).max(40);
     let left = MARGIN + AXIS_TITLE.line_height() + 14 + label_w + 12;
@@ -796,16 +880,17 @@ fn similarity(r: &RunReport) -> Scene {
     let bar_x = left + grid + 30;
     let w = (bar_x + color_bar_width() + MARGIN).max(620);
     let h = top + grid + 12 + label_w + 14 + AXIS_TITLE.line_height() + MARGIN;
-    let mut s = Scene::new(w, h);
-    header(
-        &mut s,
-        "Theme similarity",
-        "Cosine similarity between theme centroids in the LSA space",
-    );
+    let mut s = Scene::new(w, h)?;
+    let mut subtitle = "Cosine similarity between theme centroids in the LSA space".to_string();
+    if charted.is_partial() {
+        subtitle.push_str(&format!(" · {}", charted.note()));
+    }
+    header(&mut s, "Theme similarity", &subtitle);
+    // Between the themes at positions `i` and `j` of `ids`.
     let get = |i: usize, j: usize| {
         r.similarity
-            .get(i)
-            .and_then(|row| row.get(j))
+            .get(ids[i])
+            .and_then(|row| row.get(ids[j]))
             .copied()
             .map_or(0.0, finite)
     };
@@ -833,7 +918,7 @@ fn similarity(r: &RunReport) -> Scene {
             y0 + cell / 2 - 5,
             left - 3,
             y0 + cell / 2 + 5,
-            category(i),
+            category(ids[i]),
         );
         for j in 0..k {
             let v = get(i, j);
@@ -858,7 +943,13 @@ fn similarity(r: &RunReport) -> Scene {
     for (j, l) in labels.iter().enumerate() {
         let x = left + j as i32 * cell + cell / 2;
         s.vtext(l, x, top + grid + 12, LABEL, TEXT, Align::Right);
-        s.fill_rect(x - 5, top + grid + 2, x + 5, top + grid + 7, category(j));
+        s.fill_rect(
+            x - 5,
+            top + grid + 2,
+            x + 5,
+            top + grid + 7,
+            category(ids[j]),
+        );
     }
     color_bar(
         &mut s,
@@ -884,54 +975,19 @@ fn similarity(r: &RunReport) -> Scene {
         TEXT,
         Align::Center,
     );
-    s
+    Ok(s)
 }
 
 // ---------------------------------------------------------------------------------------------
 // 6. dendrogram
 
-/// Leaf order and node positions of the hierarchy: `(leaf order, node parents)`.
-fn leaf_order(k: usize, merges: &[crate::report::MergeInfo]) -> Result<Vec<usize>> {
-    let nodes = k + merges.len();
-    let mut is_child = vec![false; nodes];
-    for (m, mi) in merges.iter().enumerate() {
-        for c in [mi.left, mi.right] {
-            if c >= k + m {
-                return Err(Error::Internal(format!(
-                    "theme hierarchy merge {m} refers to node {c}, which does not exist yet"
-                )));
-            }
-            if is_child[c] {
-                return Err(Error::Internal(format!(
-                    "theme hierarchy merges node {c} twice"
-                )));
-            }
-            is_child[c] = true;
-        }
-    }
-    let mut order = Vec::with_capacity(k);
-    for root in (0..nodes).filter(|&n| !is_child[n]) {
-        // Iterative depth-first walk, left child first.
-        let mut stack = vec![root];
-        while let Some(n) = stack.pop() {
-            if n < k {
-                order.push(n);
-            } else {
-                let m = &merges[n - k];
-                stack.push(m.right);
-                stack.push(m.left);
-            }
-        }
-    }
-    Ok(order)
-}
-
-fn dendrogram(r: &RunReport) -> Result<Scene> {
-    let k = r.themes.len();
-    let order = leaf_order(k, &r.hierarchy)?;
+fn dendrogram(r: &RunReport, charted: &Charted, tree: &Tree) -> Result<Scene, BadCanvas> {
+    let ids = &charted.ids;
+    let k = ids.len();
+    let (merges, order) = (&tree.merges, &tree.order);
     let labels: Vec<String> = order
         .iter()
-        .map(|&i| LABEL.fit(&theme_label(r, i), 320))
+        .map(|&i| LABEL.fit(&theme_label(r, ids[i]), 320))
         .collect();
     let label_w = max_width(LABEL, &labels).max(40);
     // Small hierarchies get taller rows so the tree keeps a readable shape.
@@ -942,15 +998,19 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
     let plot_h = (k as i32).max(1) * row_h;
     let w = left + plot_w + 30 + MARGIN;
     let h = top + plot_h + 8 + TICK.line_height() + 12 + AXIS_TITLE.line_height() + MARGIN;
-    let mut s = Scene::new(w, h);
+    let mut s = Scene::new(w, h)?;
     let subtitle = if r.hierarchy.is_empty() {
         "Agglomerative clustering of the themes (nothing to merge)".to_string()
+    } else if charted.is_partial() {
+        format!(
+            "Tree of {}: two join where their branches merge in the full tree",
+            charted.note()
+        )
     } else {
         "Agglomerative clustering of the theme centroids; the closer to the left two themes join, the more alike they are".to_string()
     };
     header(&mut s, "Theme hierarchy", &subtitle);
-    let dmax = r
-        .hierarchy
+    let dmax = merges
         .iter()
         .map(|m| finite(m.distance))
         .fold(0.0, f64::max);
@@ -965,12 +1025,12 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
     let y1 = top + plot_h;
     x_axis(&mut s, &sx, &ticks, &tl, y1, top, true);
     // Node positions: leaves by row, merges at their distance and between their children.
-    let mut pos: Vec<(i32, i32)> = vec![(left, 0); k + r.hierarchy.len()];
+    let mut pos: Vec<(i32, i32)> = vec![(left, 0); k + merges.len()];
     for (row, &leaf) in order.iter().enumerate() {
         pos[leaf] = (left, top + row as i32 * row_h + row_h / 2);
     }
     let ink = Rgba::hex(0x444444);
-    for (m, mi) in r.hierarchy.iter().enumerate() {
+    for (m, mi) in merges.iter().enumerate() {
         let x = sx.px(finite(mi.distance).max(0.0));
         let (a, b) = (pos[mi.left], pos[mi.right]);
         s.path(vec![(a.0, a.1), (x, a.1), (x, b.1), (b.0, b.1)], ink, 2);
@@ -978,7 +1038,7 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
     }
     for (row, (&leaf, l)) in order.iter().zip(&labels).enumerate() {
         let cy = top + row as i32 * row_h + row_h / 2;
-        s.circle(left, cy, 5, category(leaf), Some((TEXT, 1)));
+        s.circle(left, cy, 5, category(ids[leaf]), Some((TEXT, 1)));
         s.text(l, left - 14, cy, LABEL, TEXT, Align::Right);
     }
     s.text(
@@ -1003,10 +1063,10 @@ fn dendrogram(r: &RunReport) -> Result<Scene> {
 // ---------------------------------------------------------------------------------------------
 // 7. k selection
 
-fn k_selection(r: &RunReport) -> Option<Scene> {
+fn k_selection(r: &RunReport) -> Result<Option<Scene>, BadCanvas> {
     let ks = &r.k_selection;
     if ks.mode != "auto" || ks.scores.is_empty() {
-        return None;
+        return Ok(None);
     }
     let mut scores = ks.scores.clone();
     scores.sort_by_key(|s| s.k);
@@ -1052,7 +1112,7 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
     let w = left + plot_w + 30 + MARGIN;
     let h =
         top + 2 * panel_h + gap + 8 + TICK.line_height() + 12 + AXIS_TITLE.line_height() + MARGIN;
-    let mut s = Scene::new(w, h);
+    let mut s = Scene::new(w, h)?;
     // A short subtitle (the full reason, with the final fit's score, is in themes.md and the
     // report); the chosen k's silhouette is the marked point.
     let subtitle = match scores.iter().find(|s| s.k == ks.chosen) {
@@ -1160,38 +1220,40 @@ fn k_selection(r: &RunReport) -> Option<Scene> {
         TEXT,
         Align::Center,
     );
-    Some(s)
+    Ok(Some(s))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::MergeInfo;
 
-    fn merge(left: usize, right: usize, distance: f32) -> MergeInfo {
-        MergeInfo {
-            left,
-            right,
-            distance,
-            size: 2,
+    #[test]
+    fn layouts_over_the_canvas_cap_are_refused_not_drawn() {
+        let text = std::fs::read_to_string("tests/fixtures/run_sample.json").unwrap();
+        let mut r: RunReport = serde_json::from_str(&text).unwrap();
+        let theme = r.themes[0].clone();
+        r.themes = (0..1300)
+            .map(|id| crate::report::ThemeInfo {
+                id,
+                ..theme.clone()
+            })
+            .collect();
+        // Every theme charted, as before the theme cap: canvases of tens of thousands of pixels
+        // a side are refused before anything is laid out on them.
+        let all = Charted {
+            ids: (0..1300).collect(),
+            total: 1300,
+        };
+        let bad = similarity(&r, &all).unwrap_err();
+        assert!(bad.w > 40_000 && bad.h > 40_000, "{bad}");
+        assert!(theme_map(&r, &all).is_err());
+        assert!(top_terms(&r, &all).is_err());
+        // Through `build`, with the themes capped, every chart fits.
+        for name in ["theme_map", "top_terms", "theme_similarity"] {
+            assert!(
+                matches!(build(name, &r).unwrap(), Layout::Scene(_)),
+                "{name}"
+            );
         }
-    }
-
-    #[test]
-    fn leaf_order_follows_the_tree() {
-        let merges = vec![merge(0, 2, 0.1), merge(1, 3, 0.2), merge(4, 5, 0.5)];
-        assert_eq!(leaf_order(4, &merges).unwrap(), vec![0, 2, 1, 3]);
-    }
-
-    #[test]
-    fn leaf_order_keeps_unmerged_themes() {
-        assert_eq!(leaf_order(3, &[]).unwrap(), vec![0, 1, 2]);
-        assert_eq!(leaf_order(3, &[merge(2, 0, 0.3)]).unwrap(), vec![1, 2, 0]);
-    }
-
-    #[test]
-    fn leaf_order_rejects_dangling_nodes() {
-        assert!(leaf_order(2, &[merge(0, 5, 0.1)]).is_err());
-        assert!(leaf_order(3, &[merge(0, 1, 0.1), merge(0, 2, 0.2)]).is_err());
     }
 }

@@ -4,7 +4,12 @@
 //! measured against the embedded DejaVu Sans) and then rendered through plotters' bitmap and SVG
 //! backends. The one font is registered from the `dejavu` crate, so nothing depends on the fonts
 //! installed on the machine.
+//!
+//! A scene's canvas is bounded: [`Scene::new`] refuses one with no area or over
+//! [`MAX_CANVAS_PIXELS`], and rendering checks again, so plotters (whose bitmap backend allocates
+//! width × height × 3 bytes and computes that product in `u32`) never sees a canvas it can't hold.
 
+use std::fmt;
 use std::path::Path;
 use std::sync::Once;
 
@@ -13,6 +18,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontDesc, FontFamily, FontStyle, FontTransform, register_font};
 
+use super::axis::thousands;
 use super::palette::{Rgba, WHITE};
 use crate::{Error, Result};
 
@@ -46,6 +52,44 @@ pub(crate) enum Align {
     Center,
     /// Text ends at the anchor.
     Right,
+}
+
+/// Most pixels a chart's canvas may have: 2^26, about 67 million (8,192 × 8,192), or 192 MiB of
+/// RGB for the bitmap backend. The largest chart themata lays out is under 10 million pixels.
+pub const MAX_CANVAS_PIXELS: i64 = 1 << 26;
+
+/// A canvas size that can't be rendered: no area, or more than [`MAX_CANVAS_PIXELS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BadCanvas {
+    /// The width asked for, in pixels.
+    pub w: i64,
+    /// The height asked for, in pixels.
+    pub h: i64,
+}
+
+impl fmt::Display for BadCanvas {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (w, h) = (thousands(self.w), thousands(self.h));
+        if self.w <= 0 || self.h <= 0 {
+            write!(f, "its {w} × {h} px canvas has no area")
+        } else {
+            write!(
+                f,
+                "its {w} × {h} px canvas is over the cap of {} pixels",
+                thousands(MAX_CANVAS_PIXELS)
+            )
+        }
+    }
+}
+
+/// Checks that a `w` × `h` canvas has an area and is within [`MAX_CANVAS_PIXELS`].
+fn check_canvas(w: i64, h: i64) -> Result<(), BadCanvas> {
+    // i64 holds the product of any two i32 sides, so the comparison itself can't overflow.
+    if w <= 0 || h <= 0 || w * h > MAX_CANVAS_PIXELS {
+        Err(BadCanvas { w, h })
+    } else {
+        Ok(())
+    }
 }
 
 /// A text run: its size and weight.
@@ -161,13 +205,23 @@ pub(crate) struct Scene {
 }
 
 impl Scene {
-    /// An empty white canvas.
-    pub(crate) fn new(w: i32, h: i32) -> Self {
-        Scene {
-            w: w.max(1),
-            h: h.max(1),
+    /// An empty white canvas of `w` × `h` pixels, refused when it has no area or is over
+    /// [`MAX_CANVAS_PIXELS`].
+    pub(crate) fn new(w: i32, h: i32) -> Result<Self, BadCanvas> {
+        check_canvas(i64::from(w), i64::from(h))?;
+        Ok(Scene {
+            w,
+            h,
             items: Vec::new(),
-        }
+        })
+    }
+
+    /// The canvas size for a backend, checked again since `w` and `h` are public.
+    fn size(&self) -> Result<(u32, u32)> {
+        check_canvas(i64::from(self.w), i64::from(self.h))
+            .map_err(|e| Error::Internal(format!("refusing to render a chart: {e}")))?;
+        // Both sides are positive i32s, so they fit u32.
+        Ok((self.w.unsigned_abs(), self.h.unsigned_abs()))
     }
 
     /// A filled rectangle (corners in any order).
@@ -314,11 +368,11 @@ impl Scene {
 
     /// Renders the scene as an SVG document.
     pub(crate) fn to_svg(&self) -> Result<String> {
+        let size = self.size()?;
         ensure_fonts();
         let mut buf = String::new();
         {
-            let root = SVGBackend::with_string(&mut buf, (self.w as u32, self.h as u32))
-                .into_drawing_area();
+            let root = SVGBackend::with_string(&mut buf, size).into_drawing_area();
             self.render(&root, false)?;
             root.present()
                 .map_err(|e| Error::Internal(format!("drawing SVG: {e}")))?;
@@ -332,8 +386,9 @@ impl Scene {
 
     /// Renders the scene as a PNG file at `path`.
     pub(crate) fn to_png(&self, path: &Path) -> Result<()> {
+        let size = self.size()?;
         ensure_fonts();
-        let root = BitMapBackend::new(path, (self.w as u32, self.h as u32)).into_drawing_area();
+        let root = BitMapBackend::new(path, size).into_drawing_area();
         self.render(&root, true)?;
         // plotters reports a failed write only as a message, so the path is added here.
         root.present()
@@ -483,6 +538,53 @@ mod tests {
             Font::regular(15.0).fit("  two\n lines\t here ", 500),
             "two lines here"
         );
+    }
+
+    #[test]
+    fn scene_new_refuses_canvases_over_the_cap_or_without_area() {
+        assert!(Scene::new(8192, 8192).is_ok());
+        // Over the cap, including sides whose product overflows i32 and u32.
+        for (w, h) in [
+            (8192, 8193),
+            (1 << 14, 1 << 14),
+            (i32::MAX, i32::MAX),
+            (70_000, 70_000),
+        ] {
+            let err = Scene::new(w, h).unwrap_err();
+            assert_eq!(
+                err,
+                BadCanvas {
+                    w: i64::from(w),
+                    h: i64::from(h)
+                }
+            );
+            assert!(err.to_string().contains("over the cap"), "{err}");
+        }
+        for (w, h) in [(0, 10), (10, 0), (-5, 10), (10, i32::MIN)] {
+            assert!(
+                Scene::new(w, h)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("no area")
+            );
+        }
+    }
+
+    #[test]
+    fn rendering_refuses_a_scene_over_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.png");
+        for (w, h) in [(1 << 14, 1 << 14), (0, 100), (100, -1)] {
+            let scene = Scene {
+                w,
+                h,
+                items: Vec::new(),
+            };
+            assert!(scene.to_svg().is_err());
+            let err = scene.to_png(&path).unwrap_err();
+            assert!(err.to_string().contains("refusing to render"), "{err}");
+            assert!(!path.exists());
+        }
     }
 
     #[test]

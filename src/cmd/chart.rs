@@ -33,7 +33,9 @@ pub fn run(args: &ChartArgs) -> Result<()> {
     }
     let tmp = args.run_dir.join(".charts-tmp");
     let _ = std::fs::remove_dir_all(&tmp);
-    chart::draw_all(&report, &tmp, &formats)?;
+    for skipped in chart::draw_all(&report, &tmp, &formats)?.skipped {
+        log::warn!("{skipped}");
+    }
     let html = report::html::render(&report, &tmp)?;
     let final_dir = args.run_dir.join("charts");
     let old = args.run_dir.join(".charts-old");

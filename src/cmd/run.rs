@@ -185,7 +185,9 @@ pub fn write_outputs(
     progress.start("charts");
     let t = Instant::now();
     if !formats.is_empty() {
-        chart::draw_all(report, &dir.path().join("charts"), formats)?;
+        for skipped in chart::draw_all(report, &dir.path().join("charts"), formats)?.skipped {
+            log::warn!("{skipped}");
+        }
     }
     let seconds = t.elapsed().as_secs_f64();
     progress.finish("charts", seconds);

@@ -5,6 +5,7 @@
 //! CSS is inline, SVG charts are inlined, PNG charts (when no SVG was drawn) become base64 data
 //! URIs, and text uses the reader's system fonts. The same report and charts give the same bytes.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -59,8 +60,9 @@ pub fn render(report: &RunReport, charts_dir: &Path) -> Result<String> {
         num(report.corpus.articles.max(report.articles.len())),
     );
     summary(&mut h, report);
-    themes(&mut h, report);
-    articles(&mut h, report);
+    let units = Units::new(&report.units);
+    themes(&mut h, report, &units);
+    articles(&mut h, report, &units);
     charts(&mut h, charts_dir)?;
     let _ = write!(
         h,
@@ -193,14 +195,34 @@ fn article_name(a: &ArticleInfo) -> &str {
     crate::chart::article_display_name(a)
 }
 
-fn unit(r: &RunReport, id: usize) -> Option<&UnitRecord> {
-    match r.units.get(id) {
-        Some(u) if u.id == id => Some(u),
-        _ => r.units.iter().find(|u| u.id == id),
+/// The report's units by id: a unit is usually at its id in `units`; an index, built once, finds
+/// the first unit with an id when some sit elsewhere, instead of a scan per lookup.
+struct Units<'a> {
+    units: &'a [UnitRecord],
+    /// Position of the first unit with each id; left empty when every unit sits at its id.
+    by_id: HashMap<usize, usize>,
+}
+
+impl<'a> Units<'a> {
+    fn new(units: &'a [UnitRecord]) -> Self {
+        let mut by_id = HashMap::new();
+        if units.iter().enumerate().any(|(i, u)| u.id != i) {
+            for (i, u) in units.iter().enumerate() {
+                by_id.entry(u.id).or_insert(i);
+            }
+        }
+        Units { units, by_id }
+    }
+
+    fn get(&self, id: usize) -> Option<&'a UnitRecord> {
+        match self.units.get(id) {
+            Some(u) if u.id == id => Some(u),
+            _ => self.by_id.get(&id).map(|&i| &self.units[i]),
+        }
     }
 }
 
-fn themes(h: &mut String, r: &RunReport) {
+fn themes(h: &mut String, r: &RunReport, units: &Units) {
     h.push_str("<section id=\"themes\"><h2>Themes</h2>\n");
     let total: usize = r.themes.iter().map(|t| t.size).sum();
     for t in &r.themes {
@@ -252,7 +274,7 @@ fn themes(h: &mut String, r: &RunReport) {
         if !t.representatives.is_empty() {
             h.push_str("<h4>Best passages</h4>\n");
             for &id in &t.representatives {
-                let Some(u) = unit(r, id) else { continue };
+                let Some(u) = units.get(id) else { continue };
                 let from = r.articles.get(u.article).map_or_else(
                     || format!("article {}", u.article),
                     |a| article_name(a).to_string(),
@@ -294,7 +316,7 @@ fn themes(h: &mut String, r: &RunReport) {
     h.push_str("</section>\n");
 }
 
-fn articles(h: &mut String, r: &RunReport) {
+fn articles(h: &mut String, r: &RunReport, units: &Units) {
     h.push_str("<section id=\"articles\"><h2>Articles × themes</h2>\n");
     let na = r.articles.len();
     let rows: Vec<usize> = if na > MAX_TABLE_ARTICLES {
@@ -304,7 +326,7 @@ fn articles(h: &mut String, r: &RunReport) {
         // Quoted passages link here, so their articles must have rows.
         for t in &r.themes {
             for &id in &t.representatives {
-                if let Some(u) = unit(r, id).filter(|u| u.article < na) {
+                if let Some(u) = units.get(id).filter(|u| u.article < na) {
                     keep.push(u.article);
                 }
             }
@@ -569,6 +591,23 @@ mod tests {
             escape(r#"<a href="x">&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn units_are_found_by_id_wherever_they_sit() {
+        let text = std::fs::read_to_string("tests/fixtures/run_sample.json").unwrap();
+        let report: RunReport = serde_json::from_str(&text).unwrap();
+        let mut shuffled = report.units.clone();
+        shuffled.reverse();
+        shuffled.push(shuffled[0].clone());
+        for list in [&report.units, &shuffled] {
+            let units = Units::new(list);
+            for u in &report.units {
+                assert_eq!(units.get(u.id).map(|x| x.id), Some(u.id));
+                assert_eq!(units.get(u.id).map(|x| &x.text), Some(&u.text));
+            }
+            assert!(units.get(report.units.len() + 5).is_none());
+        }
     }
 
     #[test]
