@@ -185,8 +185,10 @@ pub fn write_outputs(
     progress.start("charts");
     let t = Instant::now();
     if !formats.is_empty() {
+        // A skipped chart is named in the run's warnings (run.json, themes.md) as well.
         for skipped in chart::draw_all(report, &dir.path().join("charts"), formats)?.skipped {
             log::warn!("{skipped}");
+            report.warnings.push(skipped);
         }
     }
     let seconds = t.elapsed().as_secs_f64();
