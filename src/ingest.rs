@@ -440,10 +440,12 @@ impl Reader<'_> {
     /// buffers go back to it to be filled again.
     fn read_jsonl(&mut self, path: &Path, gz: bool) -> Result<()> {
         let input = self.open(path, gz)?;
-        self.read_jsonl_from(path, input)
+        self.read_jsonl_from(path, input, gz)
     }
 
-    fn read_jsonl_from(&mut self, path: &Path, input: impl Read + Send) -> Result<()> {
+    /// `gz`: `input` is a decompressed stream, whose records also count against
+    /// `ingest.max_decompressed_bytes` ([`capped::RECORD_COST`] each, besides their bytes).
+    fn read_jsonl_from(&mut self, path: &Path, input: impl Read + Send, gz: bool) -> Result<()> {
         use std::sync::mpsc::{channel, sync_channel};
         std::thread::scope(|scope| {
             // One block in the channel, one being read, one being parsed.
@@ -477,8 +479,20 @@ impl Reader<'_> {
                     }
                 }
             });
+            let limit = self.params.max_decompressed_bytes;
+            let mut charged = 0u64;
             for block in rx {
                 let block = block.map_err(|e| capped::gz_read_error(path, e))?;
+                if gz && limit > 0 {
+                    charged +=
+                        block.data().len() as u64 + block.lines.len() as u64 * capped::RECORD_COST;
+                    if charged > limit {
+                        return Err(capped::gz_read_error(
+                            path,
+                            std::io::Error::other(capped::OverCap { limit }),
+                        ));
+                    }
+                }
                 self.take_jsonl_block(path, &block)?;
                 // The reader may have finished; then the buffer is simply dropped.
                 let _ = back_tx.send(block.into_buffer());

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ingest_text ingest_jsonl ingest_csv tokenize config)
+[ ${#targets[@]} -gt 0 ] || targets=(ingest_text ingest_jsonl ingest_csv tokenize config run_json)
 export RUSTC_BOOTSTRAP=1
 
 # Ingest targets read their first byte as option flags (strict, clean, skip-bad-records, label).
@@ -27,6 +27,7 @@ seed() {
     ingest_csv) for f in tests/fixtures/csv/*.csv; do { printf '\0'; head -c 8000 "$f"; } > "$dir/seed$((i++))"; done ;;
     tokenize) for f in seeds/*.txt; do head -c 4000 "$f" > "$dir/seed$((i++))"; done ;;
     config) cp config/default.toml "$dir/default.toml" ;;
+    run_json) cp tests/fixtures/run_sample.json "$dir/sample.json" ;;
   esac
 }
 

@@ -59,10 +59,11 @@ fn load_bytes_using(
 fn read(reader: &mut Reader<'_>, path: &Path, bytes: &[u8]) -> Result<()> {
     match format_of(path) {
         Format::Text => reader.read_text(path, bytes.to_vec()),
-        Format::JsonLines { gz: false } => reader.read_jsonl_from(path, bytes),
+        Format::JsonLines { gz: false } => reader.read_jsonl_from(path, bytes, false),
         Format::JsonLines { gz: true } => reader.read_jsonl_from(
             path,
             super::capped::gunzip(bytes, reader.params.max_decompressed_bytes),
+            true,
         ),
         Format::Csv { delimiter } => reader.read_csv_from(path, delimiter, bytes),
     }
@@ -105,14 +106,19 @@ mod tests {
             max_decompressed_bytes: max,
             ..IngestParams::default()
         };
-        let whole = 100 * record.len() as u64;
+        // Each record counts its bytes plus RECORD_COST, so a bomb of tiny records is bounded
+        // by what it costs in memory, not by its few bytes.
+        let bytes = 100 * record.len() as u64;
+        let whole = bytes + 100 * super::super::capped::RECORD_COST;
         let clean = CleanParams::default();
-        let e = load_bytes("b.jsonl.gz", &gz, &capped(whole - 1), &clean).unwrap_err();
-        assert_eq!(e.exit_code(), 2);
-        assert!(
-            e.to_string().contains("ingest.max_decompressed_bytes"),
-            "{e}"
-        );
+        for max in [bytes, whole - 1] {
+            let e = load_bytes("b.jsonl.gz", &gz, &capped(max), &clean).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            assert!(
+                e.to_string().contains("ingest.max_decompressed_bytes"),
+                "{e}"
+            );
+        }
         for max in [whole, 0] {
             let c = load_bytes("b.jsonl.gz", &gz, &capped(max), &clean).unwrap();
             assert_eq!(c.articles.len(), 100);

@@ -39,6 +39,12 @@ pub(crate) struct Capped<R> {
     limit: u64,
 }
 
+/// What one record of a `.gz` input counts against `ingest.max_decompressed_bytes` besides its
+/// bytes: roughly what a unit costs a run in memory beyond its text (its article's fields, its
+/// LSA row of 110 f32 and the copies made of it, its clustering state). Without it, a bomb of tiny records inflating
+/// to less than the cap still fills memory: 4.2 GB of 26-byte records took a run past 22 GB.
+pub(crate) const RECORD_COST: u64 = 2048;
+
 /// The payload of the I/O error a [`Capped`] reader fails with.
 #[derive(Debug)]
 pub(crate) struct OverCap {
@@ -102,8 +108,9 @@ pub(crate) fn gz_read_error(path: &Path, e: io::Error) -> Error {
             path: path.into(),
             record: None,
             message: format!(
-                "decompresses to more than {} (ingest.max_decompressed_bytes = {}); if the file \
-                 is genuine, raise that key in a --config file (0 = no limit)",
+                "decompresses to more than {}, counting {RECORD_COST} bytes per record besides \
+                 its text (ingest.max_decompressed_bytes = {}); if the file is genuine, raise \
+                 that key in a --config file (0 = no limit)",
                 size(cap.limit),
                 cap.limit
             ),
