@@ -302,6 +302,9 @@ struct Reader<'a> {
     /// The cleaning rules; `None` when `params.clean` is off.
     cleaner: Option<&'a Cleaner>,
     corpus: Corpus,
+    /// What the `.gz` inputs read so far count against `ingest.max_decompressed_bytes`: one
+    /// budget for the whole run, so a folder of small bombs is no way around it.
+    gz_charged: u64,
 }
 
 impl<'a> Reader<'a> {
@@ -311,6 +314,7 @@ impl<'a> Reader<'a> {
             params,
             cleaner: cleaner.filter(|_| params.clean),
             corpus: Corpus::default(),
+            gz_charged: 0,
         }
     }
 }
@@ -480,13 +484,12 @@ impl Reader<'_> {
                 }
             });
             let limit = self.params.max_decompressed_bytes;
-            let mut charged = 0u64;
             for block in rx {
                 let block = block.map_err(|e| capped::gz_read_error(path, e))?;
                 if gz && limit > 0 {
-                    charged +=
+                    self.gz_charged +=
                         block.data().len() as u64 + block.lines.len() as u64 * capped::RECORD_COST;
-                    if charged > limit {
+                    if self.gz_charged > limit {
                         return Err(capped::gz_read_error(
                             path,
                             std::io::Error::other(capped::OverCap { limit }),
@@ -791,13 +794,6 @@ fn too_big(path: &Path, size: u64) -> Error {
 /// A file is binary when its first 8 KiB hold a NUL byte.
 fn looks_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
-}
-
-/// Reads all of `r` (helper for callers that want the raw bytes of a gzip stream).
-pub fn read_all(mut r: impl Read, path: &Path) -> Result<Vec<u8>> {
-    let mut v = Vec::new();
-    r.read_to_end(&mut v).map_err(|e| Error::io(path, e))?;
-    Ok(v)
 }
 
 #[cfg(test)]

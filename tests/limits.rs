@@ -61,6 +61,44 @@ fn gz_input_past_max_decompressed_bytes_is_refused_naming_file_and_key() {
 }
 
 #[test]
+fn gz_inputs_share_one_budget_so_many_small_ones_cannot_add_up() {
+    let d = tempfile::tempdir().unwrap();
+    // Four files of 100 records, each well within a 300 KiB cap on its own (100 x (60 bytes +
+    // 2 KiB per record) = 211 KiB), over it together: a folder of small bombs is refused too.
+    let folder = d.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let texts = [
+        "Bees visit the clover in the orchard every morning.",
+        "Trains leave the station on time as the signal turns green.",
+    ];
+    for f in 0..4 {
+        let file = std::fs::File::create(folder.join(format!("part{f}.jsonl.gz"))).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        for i in 0..100 {
+            writeln!(gz, "{{\"text\": \"{}\"}}", texts[i % 2]).unwrap();
+        }
+        gz.finish().unwrap();
+    }
+    let cfg = write_config(
+        d.path(),
+        "cap.toml",
+        "[ingest]\nmax_decompressed_bytes = 307200\n",
+    );
+    let one = folder.join("part0.jsonl.gz");
+    let o = run(
+        d.path(),
+        &[one.to_str().unwrap(), "--config", &cfg, "--k", "2"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(d.path(), &[folder.to_str().unwrap(), "--config", &cfg]);
+    fails(
+        &o,
+        2,
+        &["part1.jsonl.gz: decompresses to more than 300.0 KiB"],
+    );
+}
+
+#[test]
 fn gzip_bomb_past_the_default_cap_is_refused() {
     let d = tempfile::tempdir().unwrap();
     // 65 gzip members of 64 MiB of zeros each: about 4 MB on disk, 4.06 GiB inflated, just past

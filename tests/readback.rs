@@ -134,6 +134,19 @@ fn eval_and_chart_refuse_a_run_json_from_a_newer_themata() {
 }
 
 #[test]
+fn eval_and_chart_refuse_a_chosen_k_or_ordinal_beyond_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_folder(dir.path(), |v| {
+        v["k_selection"]["chosen"] = json!(4_000_000_000u64)
+    });
+    both_refuse(&run, &["k_selection.chosen"]);
+    let run = run_folder(dir.path(), |v| {
+        v["units"][0]["ordinal"] = json!(18_446_744_073_709_551_615u64)
+    });
+    both_refuse(&run, &["units[0].ordinal"]);
+}
+
+#[test]
 fn eval_scores_many_labels_and_themes_without_a_dense_table() {
     // 4,000 units, each with its own label, in 1,000 themes: a dense labels × themes table
     // would be 4 million cells; the sparse one has 4,000. The scores must still be exact:

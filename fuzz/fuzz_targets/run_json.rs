@@ -25,6 +25,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     }
     let _ = report::markdown::render(&r);
     let _ = report::to_csv(&r);
+    // A fresh folder per input, so report.html never embeds an earlier input's chart.
+    let _ = std::fs::remove_dir_all(charts_dir());
     let _ = draw_all(&r, charts_dir(), &[ChartFormat::Svg]);
     let _ = report::html::render(&r, charts_dir());
     // What `themata eval` scores: the units' themes against their articles' labels.

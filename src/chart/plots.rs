@@ -1139,7 +1139,7 @@ fn k_selection(r: &RunReport) -> Result<Option<Scene>, BadCanvas> {
         p0: left,
         p1: left + plot_w,
     };
-    let chosen_x = sx.px(ks.chosen as f64);
+    let chosen_x = sx.px(ks.chosen as f64).clamp(left, left + plot_w);
     let panels = [
         (
             top,

@@ -140,7 +140,11 @@ impl Font {
     /// Runs of whitespace (newlines, tabs) become single spaces first, since a chart label is
     /// one line.
     pub(crate) fn fit(self, s: &str, max_px: i32) -> String {
-        let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Every glyph that can end a label is at least a pixel wide, so no more than `max_px`
+        // characters can fit: cut there first, so a hostile label of megabytes is measured
+        // on a few hundred characters, not on all of them at every step of the search.
+        let cut: String = s.chars().take(max_px.max(0) as usize + 1).collect();
+        let one_line = cut.split_whitespace().collect::<Vec<_>>().join(" ");
         let s = one_line.as_str();
         if self.width(s) <= max_px {
             return s.to_string();

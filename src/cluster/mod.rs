@@ -244,6 +244,12 @@ pub fn cluster(
             embedding.ncols()
         )));
     }
+    if guided > params.max_k {
+        return Err(Error::Usage(format!(
+            "{guided} named themes guide the clustering, more than cluster.max_k ({}): raise max_k or name fewer themes",
+            params.max_k
+        )));
+    }
     let (k, k_selection) = match params.k {
         KChoice::Fixed(k) => {
             if k > n {

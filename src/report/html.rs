@@ -16,6 +16,9 @@ use crate::{Error, Result};
 /// Most articles listed in the article × theme table; larger corpora list the articles with the
 /// most passages (plus every article a quoted passage comes from).
 pub const MAX_TABLE_ARTICLES: usize = 500;
+/// Most theme columns in the article × theme table; above it, the largest themes (the charts
+/// chart as many).
+pub const MAX_TABLE_THEMES: usize = 60;
 
 /// Longest quoted passage, in characters.
 const MAX_QUOTE_CHARS: usize = 600;
@@ -285,7 +288,7 @@ fn themes(h: &mut String, r: &RunReport, units: &Units) {
                     esc(&ellipsize(&u.text, MAX_QUOTE_CHARS)),
                     u.article,
                     esc(&from),
-                    u.ordinal + 1
+                    u.ordinal.saturating_add(1)
                 );
             }
         }
@@ -316,15 +319,36 @@ fn themes(h: &mut String, r: &RunReport, units: &Units) {
     h.push_str("</section>\n");
 }
 
+/// The `max` indices of `0..len` with the largest `size` (ties to the lower index), ascending.
+fn largest(len: usize, max: usize, size: impl Fn(usize) -> usize) -> Vec<usize> {
+    let mut by_size: Vec<usize> = (0..len).collect();
+    by_size.sort_by_key(|&i| (std::cmp::Reverse(size(i)), i));
+    by_size.truncate(max);
+    by_size.sort_unstable();
+    by_size
+}
+
 fn articles(h: &mut String, r: &RunReport, units: &Units) {
     h.push_str("<section id=\"articles\"><h2>Articles × themes</h2>\n");
     let na = r.articles.len();
+    // Columns: every theme, or the largest MAX_TABLE_THEMES (in id order), as the charts do.
+    let k = r.themes.len();
+    let cols: Vec<usize> = if k > MAX_TABLE_THEMES {
+        let keep = largest(k, MAX_TABLE_THEMES, |j| r.themes[j].size);
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">The {} largest of {} themes; <code>run.json</code> has every article's share in each.</p>",
+            num(keep.len()),
+            num(k)
+        );
+        keep
+    } else {
+        (0..k).collect()
+    };
     let rows: Vec<usize> = if na > MAX_TABLE_ARTICLES {
-        let mut by_size: Vec<usize> = (0..na).collect();
-        by_size.sort_by_key(|&i| (std::cmp::Reverse(r.articles[i].units), i));
-        let mut keep: Vec<usize> = by_size.into_iter().take(MAX_TABLE_ARTICLES).collect();
+        let mut keep = largest(na, MAX_TABLE_ARTICLES, |i| r.articles[i].units);
         // Quoted passages link here, so their articles must have rows.
-        for t in &r.themes {
+        for t in cols.iter().map(|&j| &r.themes[j]) {
             for &id in &t.representatives {
                 if let Some(u) = units.get(id).filter(|u| u.article < na) {
                     keep.push(u.article);
@@ -345,7 +369,7 @@ fn articles(h: &mut String, r: &RunReport, units: &Units) {
     };
     h.push_str("<p class=\"note\">Share of each article's passages in each theme.</p>\n");
     h.push_str("<div class=\"scroll\"><table class=\"mix\"><thead><tr><th class=\"name\">Article</th><th class=\"num\">Passages</th>");
-    for t in &r.themes {
+    for t in cols.iter().map(|&j| &r.themes[j]) {
         let _ = write!(
             h,
             "<th class=\"th\" title=\"{}\" style=\"--c:{}\"><span class=\"sw\"></span>{}</th>",
@@ -365,7 +389,7 @@ fn articles(h: &mut String, r: &RunReport, units: &Units) {
             esc(&ellipsize(name, 90)),
             num(a.units)
         );
-        for j in 0..r.themes.len() {
+        for &j in &cols {
             let v = a
                 .mix
                 .get(j)

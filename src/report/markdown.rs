@@ -119,7 +119,7 @@ pub fn render(report: &RunReport) -> String {
                 "> {}\n>\n> — *{}*, passage {}\n",
                 md_escape(&excerpt(&unit.text, QUOTE_WORDS)),
                 md_escape(&article_name(report, unit.article)),
-                unit.ordinal + 1
+                unit.ordinal.saturating_add(1)
             );
         }
     }

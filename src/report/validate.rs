@@ -10,9 +10,10 @@ use super::model::RunReport;
 /// Most themes a run may have: the largest `cluster.max_k` the config accepts.
 pub const MAX_THEMES: usize = crate::cluster::MAX_K_LIMIT;
 
-/// Largest `run.json` read back, in bytes. A run over a corpus of a few GiB writes a run.json of
-/// about the corpus's size (the unit texts); reading it back takes several times that in memory.
-pub const MAX_RUN_JSON_BYTES: u64 = 8 << 30;
+/// Largest `run.json` read back, in bytes. A run writes a run.json of about its corpus's size
+/// (the unit texts; 32 MB for 20 Newsgroups), and reading one back takes several times its size
+/// in memory.
+pub const MAX_RUN_JSON_BYTES: u64 = 2 << 30;
 
 /// A field of a report that fails validation, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +135,7 @@ impl RunReport {
                 ));
             }
             in_range(|| format!("units[{i}].article"), u.article, na, "articles")?;
+            in_range(|| format!("units[{i}].ordinal"), u.ordinal, nu, "units")?;
             in_range(|| format!("units[{i}].theme"), u.theme, k, "themes")?;
             if u.start > u.end {
                 return Err(invalid(
@@ -178,6 +180,36 @@ impl RunReport {
                 if std::mem::replace(&mut used[node], true) {
                     return Err(invalid(field(), format!("node {node} is merged twice")));
                 }
+            }
+        }
+        let ks = &self.k_selection;
+        if ks.chosen > MAX_THEMES {
+            return Err(invalid(
+                "k_selection.chosen",
+                format!(
+                    "{} is more than the {MAX_THEMES} themes themata handles",
+                    ks.chosen
+                ),
+            ));
+        }
+        if ks.scores.len() > MAX_THEMES {
+            return Err(invalid(
+                "k_selection.scores",
+                format!(
+                    "{} scores, more than the {MAX_THEMES} themata handles",
+                    ks.scores.len()
+                ),
+            ));
+        }
+        for (i, s) in ks.scores.iter().enumerate() {
+            if s.k > MAX_THEMES {
+                return Err(invalid(
+                    format!("k_selection.scores[{i}].k"),
+                    format!(
+                        "{} is more than the {MAX_THEMES} themes themata handles",
+                        s.k
+                    ),
+                ));
             }
         }
         for (i, n) in self.named_themes.iter().enumerate() {
