@@ -140,11 +140,24 @@ impl Font {
     /// Runs of whitespace (newlines, tabs) become single spaces first, since a chart label is
     /// one line.
     pub(crate) fn fit(self, s: &str, max_px: i32) -> String {
-        // Every glyph that can end a label is at least a pixel wide, so no more than `max_px`
-        // characters can fit: cut there first, so a hostile label of megabytes is measured
-        // on a few hundred characters, not on all of them at every step of the search.
-        let cut: String = s.chars().take(max_px.max(0) as usize + 1).collect();
-        let one_line = cut.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Glyphs are wider than a pixel (bar zero-width marks), so a label of more than `max_px`
+        // characters is taken not to fit: cutting it there first means a hostile label of
+        // megabytes is measured on a few hundred characters, not whole at every search step.
+        let limit = max_px.max(0) as usize + 1;
+        let mut one_line = String::new();
+        let mut count = 0;
+        for (i, word) in s.split_whitespace().enumerate() {
+            if i > 0 {
+                one_line.push(' ');
+                count += 1;
+            }
+            one_line.push_str(word);
+            count += word.chars().count();
+            if count >= limit {
+                one_line = one_line.chars().take(limit).collect();
+                break;
+            }
+        }
         let s = one_line.as_str();
         if self.width(s) <= max_px {
             return s.to_string();
@@ -542,6 +555,25 @@ mod tests {
             Font::regular(15.0).fit("  two\n lines\t here ", 500),
             "two lines here"
         );
+    }
+
+    #[test]
+    fn fit_shortens_a_huge_label_and_marks_the_cut() {
+        let f = Font::regular(15.0);
+        // 16 MB of words, then the same with long runs of whitespace between them: both are cut
+        // with an ellipsis (never shown whole, never cut silently).
+        for sep in [" ", " \n\n\t          \n "] {
+            let huge = ["honey"; 1 << 21].join(sep);
+            let start = std::time::Instant::now();
+            let out = f.fit(&huge, 200);
+            assert!(
+                start.elapsed().as_secs() < 5,
+                "fit took {:?}",
+                start.elapsed()
+            );
+            assert!(out.ends_with('…') && f.width(&out) <= 200, "{out}");
+            assert!(out.starts_with("honey honey"), "{out}");
+        }
     }
 
     #[test]
