@@ -4,8 +4,6 @@
 //! largest themes only (and say so in their subtitle), so every chart stays readable and its
 //! canvas stays bounded however many themes a run has.
 
-use std::cmp::Reverse;
-
 use super::axis::thousands;
 use crate::report::RunReport;
 
@@ -28,16 +26,10 @@ impl Charted {
     /// (ties go to the lower id); in id order either way.
     pub(crate) fn of(r: &RunReport) -> Self {
         let k = r.themes.len();
-        let ids = if k <= MAX_CHART_THEMES {
-            (0..k).collect()
-        } else {
-            let mut by_size: Vec<usize> = (0..k).collect();
-            by_size.sort_by_key(|&i| (Reverse(r.themes[i].size), i));
-            by_size.truncate(MAX_CHART_THEMES);
-            by_size.sort_unstable();
-            by_size
-        };
-        Charted { ids, total: k }
+        Charted {
+            ids: r.largest_themes(MAX_CHART_THEMES),
+            total: k,
+        }
     }
 
     /// Whether some themes are left out.

@@ -742,15 +742,7 @@ fn heatmap(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
     let cols = charted.at_least_one();
     let k = cols.len();
     let na = r.articles.len();
-    let rows: Vec<usize> = if na > MAX_HEATMAP_ROWS {
-        let mut by_size: Vec<usize> = (0..na).collect();
-        by_size.sort_by_key(|&i| (std::cmp::Reverse(r.articles[i].units), i));
-        let mut keep: Vec<usize> = by_size.into_iter().take(MAX_HEATMAP_ROWS).collect();
-        keep.sort_unstable();
-        keep
-    } else {
-        (0..na).collect()
-    };
+    let rows = r.largest_articles(MAX_HEATMAP_ROWS);
     let row_labels: Vec<String> = rows
         .iter()
         .map(|&i| LABEL.fit(article_name(&r.articles[i]), 330))

@@ -319,34 +319,22 @@ fn themes(h: &mut String, r: &RunReport, units: &Units) {
     h.push_str("</section>\n");
 }
 
-/// The `max` indices of `0..len` with the largest `size` (ties to the lower index), ascending.
-fn largest(len: usize, max: usize, size: impl Fn(usize) -> usize) -> Vec<usize> {
-    let mut by_size: Vec<usize> = (0..len).collect();
-    by_size.sort_by_key(|&i| (std::cmp::Reverse(size(i)), i));
-    by_size.truncate(max);
-    by_size.sort_unstable();
-    by_size
-}
-
 fn articles(h: &mut String, r: &RunReport, units: &Units) {
     h.push_str("<section id=\"articles\"><h2>Articles × themes</h2>\n");
     let na = r.articles.len();
     // Columns: every theme, or the largest MAX_TABLE_THEMES (in id order), as the charts do.
     let k = r.themes.len();
-    let cols: Vec<usize> = if k > MAX_TABLE_THEMES {
-        let keep = largest(k, MAX_TABLE_THEMES, |j| r.themes[j].size);
+    let cols = r.largest_themes(MAX_TABLE_THEMES);
+    if cols.len() < k {
         let _ = writeln!(
             h,
             "<p class=\"note\">The {} largest of {} themes; <code>run.json</code> has every article's share in each.</p>",
-            num(keep.len()),
+            num(cols.len()),
             num(k)
         );
-        keep
-    } else {
-        (0..k).collect()
-    };
+    }
     let rows: Vec<usize> = if na > MAX_TABLE_ARTICLES {
-        let mut keep = largest(na, MAX_TABLE_ARTICLES, |i| r.articles[i].units);
+        let mut keep = r.largest_articles(MAX_TABLE_ARTICLES);
         // Quoted passages link here, so their articles must have rows.
         for t in cols.iter().map(|&j| &r.themes[j]) {
             for &id in &t.representatives {

@@ -48,6 +48,31 @@ pub struct RunReport {
     pub cleaning: Vec<crate::ingest::CleaningRecord>,
 }
 
+impl RunReport {
+    /// Ids of the `max` largest themes (most units; ties to the lower id), ascending: every
+    /// theme when there are at most `max`. The per-theme charts and tables show these.
+    pub fn largest_themes(&self, max: usize) -> Vec<usize> {
+        largest(self.themes.len(), max, |i| self.themes[i].size)
+    }
+
+    /// Indices of the `max` articles with the most units (ties to the lower index), ascending:
+    /// every article when there are at most `max`.
+    pub fn largest_articles(&self, max: usize) -> Vec<usize> {
+        largest(self.articles.len(), max, |i| self.articles[i].units)
+    }
+}
+
+/// The `max` indices of `0..len` with the largest `size` (ties to the lower index), ascending.
+fn largest(len: usize, max: usize, size: impl Fn(usize) -> usize) -> Vec<usize> {
+    let mut by_size: Vec<usize> = (0..len).collect();
+    if len > max {
+        by_size.sort_by_key(|&i| (std::cmp::Reverse(size(i)), i));
+        by_size.truncate(max);
+        by_size.sort_unstable();
+    }
+    by_size
+}
+
 /// What became of one named theme: the theme it names, or why it names none.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NamedThemeInfo {

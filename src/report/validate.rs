@@ -54,6 +54,18 @@ fn in_range(
     }
 }
 
+/// `Err` naming `field` unless `n` is at most [`MAX_THEMES`] (`what`: what `n` counts).
+fn at_most(field: impl FnOnce() -> String, n: usize, what: &str) -> Result<(), Invalid> {
+    if n <= MAX_THEMES {
+        Ok(())
+    } else {
+        Err(invalid(
+            field(),
+            format!("{n} {what}, more than the {MAX_THEMES} themata handles"),
+        ))
+    }
+}
+
 /// `(major, minor)` of a `major.minor.patch` version string.
 fn major_minor(v: &str) -> Option<(u64, u64)> {
     let mut parts = v.split(['.', '-', '+']);
@@ -88,12 +100,7 @@ impl RunReport {
             }
         }
         let (na, k, nu) = (self.articles.len(), self.themes.len(), self.units.len());
-        if k > MAX_THEMES {
-            return Err(invalid(
-                "themes",
-                format!("{k} themes, more than the {MAX_THEMES} themata handles"),
-            ));
-        }
+        at_most(|| "themes".into(), k, "themes")?;
         for (i, a) in self.articles.iter().enumerate() {
             if a.mix.len() != k {
                 return Err(invalid(
@@ -183,34 +190,10 @@ impl RunReport {
             }
         }
         let ks = &self.k_selection;
-        if ks.chosen > MAX_THEMES {
-            return Err(invalid(
-                "k_selection.chosen",
-                format!(
-                    "{} is more than the {MAX_THEMES} themes themata handles",
-                    ks.chosen
-                ),
-            ));
-        }
-        if ks.scores.len() > MAX_THEMES {
-            return Err(invalid(
-                "k_selection.scores",
-                format!(
-                    "{} scores, more than the {MAX_THEMES} themata handles",
-                    ks.scores.len()
-                ),
-            ));
-        }
+        at_most(|| "k_selection.chosen".into(), ks.chosen, "themes")?;
+        at_most(|| "k_selection.scores".into(), ks.scores.len(), "scores")?;
         for (i, s) in ks.scores.iter().enumerate() {
-            if s.k > MAX_THEMES {
-                return Err(invalid(
-                    format!("k_selection.scores[{i}].k"),
-                    format!(
-                        "{} is more than the {MAX_THEMES} themes themata handles",
-                        s.k
-                    ),
-                ));
-            }
+            at_most(|| format!("k_selection.scores[{i}].k"), s.k, "themes")?;
         }
         for (i, n) in self.named_themes.iter().enumerate() {
             if let Some(t) = n.theme {
