@@ -52,6 +52,8 @@ pub struct Config {
     pub themes: ThemeParams,
     /// Where and what to write.
     pub output: OutputParams,
+    /// How `themata assign` places new units in a saved run's themes.
+    pub assign: AssignParams,
 }
 
 impl Default for Config {
@@ -76,6 +78,7 @@ impl Default for Config {
             cluster: ClusterParams::default(),
             themes: ThemeParams::default(),
             output: OutputParams::default(),
+            assign: AssignParams::default(),
         }
     }
 }
@@ -161,6 +164,39 @@ pub struct OutputParams {
     /// Store every unit's text in run.json; `false` keeps only the themes' representative units'
     /// texts (the others are empty strings), which halves the memory of a run on a huge corpus.
     pub unit_text: bool,
+    /// Save the run's model in `model/` (vocabulary, IDF, LSA components, theme centroids), so
+    /// `themata assign` can place new articles in its themes.
+    pub model: bool,
+}
+
+/// The `[assign]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssignParams {
+    /// A new unit is an outlier when its similarity to its theme is below this percentile (0 to
+    /// 100) of the similarities of the theme's own units in the run.
+    pub outlier_percentile: f64,
+}
+
+impl Default for AssignParams {
+    fn default() -> Self {
+        AssignParams {
+            outlier_percentile: 5.0,
+        }
+    }
+}
+
+impl AssignParams {
+    /// Checks the percentile's range.
+    pub fn check(&self) -> Result<()> {
+        if !(0.0..=100.0).contains(&self.outlier_percentile) {
+            return Err(Error::param(
+                "outlier_percentile",
+                "must be between 0 and 100",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for OutputParams {
@@ -169,6 +205,7 @@ impl Default for OutputParams {
             out: PathBuf::from("out"),
             charts: vec!["png".into(), "svg".into()],
             unit_text: true,
+            model: true,
         }
     }
 }
@@ -240,6 +277,7 @@ impl Config {
         table("reduce", self.reduce.check())?;
         table("cluster", self.cluster.check())?;
         table("themes", self.themes.check())?;
+        table("assign", self.assign.check())?;
         for f in &self.output.charts {
             if !matches!(f.as_str(), "png" | "svg") {
                 return Err(Error::param(

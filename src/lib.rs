@@ -6,6 +6,7 @@
 //! subcommands the binary dispatches to.
 #![deny(missing_docs)]
 
+pub mod assign;
 pub mod bench;
 pub mod chart;
 pub mod cluster;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod eval;
 pub mod ingest;
 mod kernels;
+pub mod model;
 pub mod pipeline;
 pub mod reduce;
 pub mod report;

@@ -28,6 +28,8 @@ struct Cli {
 enum Command {
     /// Analyse a corpus: passages -> TF-IDF -> LSA -> clusters -> named themes, charts, report.
     Run(cmd::run::RunArgs),
+    /// Place new articles in the themes of a finished run (its saved model), without re-clustering.
+    Assign(cmd::assign::AssignArgs),
     /// Write the TF-IDF matrix (Matrix Market) and vocabulary of a corpus.
     Vectorize(cmd::vectorize::VectorizeCmdArgs),
     /// Redraw the charts and report page of a run from its run.json.
@@ -56,6 +58,7 @@ fn main() {
     // the panic hook has already printed the one-line message.
     let result = std::panic::catch_unwind(|| match &cli.command {
         Command::Run(a) => cmd::run::run(a, cli.quiet),
+        Command::Assign(a) => cmd::assign::run(a, cli.quiet),
         Command::Vectorize(a) => cmd::vectorize::run(a),
         Command::Chart(a) => cmd::chart::run(a),
         Command::Eval(a) => cmd::eval::run(a),

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::eval;
 use crate::ingest::{self, Corpus};
+use crate::model::{Model, ModelMeta, ModelTheme};
 use crate::reduce;
 use crate::report::model::*;
 use crate::themes;
@@ -105,6 +106,26 @@ pub fn analyse(
     name: &str,
     progress: &dyn Progress,
 ) -> Result<RunReport> {
+    Ok(analyse_inner(source, config, name, progress, false)?.0)
+}
+
+/// [`analyse`], and the run's [`Model`] for `themata assign` unless `output.model` is off.
+pub fn analyse_with_model(
+    source: &Source,
+    config: &Config,
+    name: &str,
+    progress: &dyn Progress,
+) -> Result<(RunReport, Option<Model>)> {
+    analyse_inner(source, config, name, progress, config.output.model)
+}
+
+fn analyse_inner(
+    source: &Source,
+    config: &Config,
+    name: &str,
+    progress: &dyn Progress,
+    want_model: bool,
+) -> Result<(RunReport, Option<Model>)> {
     let mut st = Stages {
         progress,
         timings: Vec::new(),
@@ -197,7 +218,21 @@ pub fn analyse(
     }
     let guided = guide.as_ref().is_some_and(|g| g.vectors.nrows() > 0);
     let k_selection = k_selection_info(&clustering, k, guided);
-    Ok(RunReport {
+    let model = want_model
+        .then(|| {
+            saved_model(
+                config,
+                name,
+                &units,
+                &tfidf,
+                &lsa,
+                &clustering,
+                &th,
+                centroids,
+            )
+        })
+        .transpose()?;
+    let report = RunReport {
         themata_version: env!("CARGO_PKG_VERSION").into(),
         name: name.into(),
         inputs: source.describe(),
@@ -288,6 +323,79 @@ pub fn analyse(
             })
             .collect(),
         cleaning: corpus.cleaning,
+        assignment: None,
+    };
+    Ok((report, model))
+}
+
+/// The model `themata assign` reloads: the vectorizer's vocabulary and document frequencies, the
+/// LSA map, the clustering's centroids with the theme each became, the themes' unit-length means
+/// and the percentiles of their units' similarities.
+#[allow(clippy::too_many_arguments)]
+fn saved_model(
+    config: &Config,
+    name: &str,
+    units: &Units,
+    tfidf: &vectorize::Tfidf,
+    lsa: &reduce::Lsa,
+    clustering: &cluster::Clustering,
+    th: &themes::Themes,
+    theme_centroids: ndarray::Array2<f32>,
+) -> Result<Model> {
+    let k = th.themes.len();
+    let mut centroid_themes = vec![None; clustering.centroids.nrows()];
+    for (&c, &t) in clustering.labels.iter().zip(&th.assignment) {
+        centroid_themes[c] = Some(t);
+    }
+    let mut sims: Vec<Vec<f32>> = vec![Vec::new(); k];
+    for (&t, &s) in th.assignment.iter().zip(&th.scores) {
+        sims[t].push(s);
+    }
+    let quantiles: Vec<f32> = sims
+        .iter_mut()
+        .flat_map(|s| crate::model::percentiles(s))
+        .collect();
+    let similarity_quantiles =
+        ndarray::Array2::from_shape_vec((k, crate::model::QUANTILES), quantiles)
+            .map_err(|e| crate::Error::Internal(format!("similarity quantiles: {e}")))?;
+    Ok(Model {
+        meta: ModelMeta {
+            format: crate::model::FORMAT.into(),
+            format_version: crate::model::FORMAT_VERSION,
+            themata_version: env!("CARGO_PKG_VERSION").into(),
+            run: name.into(),
+            config: config.clone(),
+            method: config.cluster.method,
+            documents: units.len(),
+            columns: tfidf.matrix.cols(),
+            dims: lsa.dims(),
+            centroid_themes,
+            themes: th
+                .themes
+                .iter()
+                .enumerate()
+                .map(|(id, t)| ModelTheme {
+                    id,
+                    label: t.label.clone(),
+                    named: t.named.clone(),
+                    size: t.size,
+                    terms: t
+                        .terms
+                        .iter()
+                        .map(|(term, weight)| TermWeight {
+                            term: term.clone(),
+                            weight: *weight,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        },
+        vocab: tfidf.vocab.clone(),
+        df: tfidf.df.clone(),
+        components: lsa.vectors().to_owned(),
+        centroids: clustering.centroids.clone(),
+        theme_centroids,
+        similarity_quantiles,
     })
 }
 
@@ -332,7 +440,7 @@ fn small_corpus_k_range(p: &cluster::ClusterParams, units: usize) -> cluster::Cl
     }
 }
 
-fn article_infos(
+pub(crate) fn article_infos(
     corpus: &Corpus,
     units: &Units,
     assignment: &[usize],
@@ -388,7 +496,11 @@ fn opening_words(text: &str, n: usize) -> Option<String> {
     Some(title)
 }
 
-fn theme_articles(units: &Units, assignment: &[usize], theme: usize) -> Vec<(usize, usize)> {
+pub(crate) fn theme_articles(
+    units: &Units,
+    assignment: &[usize],
+    theme: usize,
+) -> Vec<(usize, usize)> {
     let mut per: std::collections::BTreeMap<usize, usize> = Default::default();
     for (u, &t) in units.units.iter().zip(assignment) {
         if t == theme {
@@ -400,7 +512,11 @@ fn theme_articles(units: &Units, assignment: &[usize], theme: usize) -> Vec<(usi
     v
 }
 
-fn external_scores(corpus: &Corpus, units: &Units, assignment: &[usize]) -> Option<ExternalScores> {
+pub(crate) fn external_scores(
+    corpus: &Corpus,
+    units: &Units,
+    assignment: &[usize],
+) -> Option<ExternalScores> {
     let labels: Option<Vec<&str>> = units
         .units
         .iter()

@@ -50,6 +50,7 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         warnings,
         named_themes,
         cleaning: _,
+        assignment,
     } = report;
     let rest = RunReport {
         themata_version: themata_version.clone(),
@@ -69,6 +70,7 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         warnings: warnings.clone(),
         named_themes: named_themes.clone(),
         cleaning: Vec::new(),
+        assignment: assignment.clone(),
     };
     let mut text = Vec::new();
     rest.serialize(&mut serde_json::Serializer::with_formatter(
@@ -286,13 +288,18 @@ pub fn read_json(path: &Path) -> Result<RunReport> {
 }
 
 /// `assignments.csv`: one row per unit,
-/// `unit_id,article_id,ordinal,start,end,theme_id,theme_label` and `label` when the corpus has
-/// labels.
+/// `unit_id,article_id,ordinal,start,end,theme_id,theme_label`, then `label` when the corpus has
+/// labels, and for `themata assign`'s report `similarity` (to the theme's centroid, 6 decimals)
+/// and `outlier` (`true`/`false`).
 pub fn to_csv(report: &RunReport) -> Result<String> {
     use rayon::prelude::*;
     use std::fmt::Write as _;
     let labelled = report.articles.iter().any(|a| a.label.is_some());
-    let header = csv_header(labelled);
+    let assigned = report.assignment.as_ref();
+    let mut header = csv_header(labelled);
+    if assigned.is_some() {
+        header.extend(["similarity", "outlier"]);
+    }
     let done = |w: csv::Writer<Vec<u8>>| w.into_inner().map_err(csv_error);
     let mut head = csv::Writer::from_writer(Vec::new());
     head.write_record(&header).map_err(csv_error)?;
@@ -308,6 +315,7 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
         .map(|units| -> Result<Vec<u8>> {
             let mut w = csv::Writer::from_writer(Vec::with_capacity(units.len() * 64));
             let mut num = String::new();
+            let mut sim = String::new();
             let mut number = |w: &mut csv::Writer<Vec<u8>>, n: usize| {
                 num.clear();
                 let _ = write!(num, "{n}");
@@ -325,6 +333,14 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
                     .map_err(csv_error)?;
                 if labelled {
                     w.write_field(a.label.as_deref().unwrap_or_default())
+                        .map_err(csv_error)?;
+                }
+                if let Some(x) = assigned {
+                    sim.clear();
+                    let _ = write!(sim, "{:.6}", u.score);
+                    w.write_field(&sim).map_err(csv_error)?;
+                    let outlier = x.outliers.binary_search(&u.id).is_ok();
+                    w.write_field(if outlier { "true" } else { "false" })
                         .map_err(csv_error)?;
                 }
                 w.write_record(None::<&[u8]>).map_err(csv_error)?;
@@ -456,6 +472,7 @@ mod tests {
             warnings: Vec::new(),
             named_themes: Vec::new(),
             cleaning: Vec::new(),
+            assignment: None,
         }
     }
 

@@ -580,7 +580,9 @@ fn dedupe_labels(themes: &mut [Theme]) {
 
 /// Positions on the two principal axes of the centroids: the plane in which the themes are most
 /// spread out, so clusters separate better than on the first two LSA components.
-fn project_2d(
+/// The centroids alone fix the plane, so a saved model's centroids place new units on the same
+/// map.
+pub fn project_2d(
     embedding: ArrayView2<'_, f32>,
     centroids: ArrayView2<'_, f32>,
 ) -> (Vec<[f32; 2]>, Vec<[f32; 2]>) {

@@ -587,8 +587,27 @@ fn fit_hashed(
     n_cols: usize,
     params: &TfidfParams,
 ) -> Tfidf {
-    // Rows of summed signed counts, chunk by chunk.
-    let rows: Vec<Vec<Vec<(u32, f64)>>> = chunks
+    let rows = hashed_rows(&chunks);
+    let mut df = vec![0u32; n_cols];
+    for row in rows.iter().flatten() {
+        for &(c, _) in row {
+            df[c as usize] += 1;
+        }
+    }
+    let idf = idf_values(&df, n_docs, params);
+    let (matrix, row_scale) = weigh_hashed(&rows, &idf, params, n_cols);
+    Tfidf {
+        matrix,
+        vocab: Vec::new(),
+        idf: idf.iter().map(|&v| v as f32).collect(),
+        df,
+        row_scale,
+    }
+}
+
+/// Rows of summed signed hashed counts, chunk by chunk.
+fn hashed_rows(chunks: &[count::ChunkCounts]) -> Vec<Vec<Vec<(u32, f64)>>> {
+    chunks
         .par_iter()
         .map(|chunk| {
             let hashed = chunk.hashed.as_ref().expect("hashing mode records columns");
@@ -606,14 +625,16 @@ fn fit_hashed(
                 })
                 .collect()
         })
-        .collect();
-    let mut df = vec![0u32; n_cols];
-    for row in rows.iter().flatten() {
-        for &(c, _) in row {
-            df[c as usize] += 1;
-        }
-    }
-    let idf = idf_values(&df, n_docs, params);
+        .collect()
+}
+
+/// The TF-IDF matrix of [`hashed_rows`] with `idf`, and each row's scale.
+fn weigh_hashed(
+    rows: &[Vec<Vec<(u32, f64)>>],
+    idf: &[f64],
+    params: &TfidfParams,
+    n_cols: usize,
+) -> (Csr, Vec<f64>) {
     let blocks: Vec<_> = rows
         .par_iter()
         .map(|chunk_rows| {
@@ -622,20 +643,124 @@ fn fit_hashed(
             let mut val = Vec::new();
             let mut scales = Vec::with_capacity(chunk_rows.len());
             for row in chunk_rows {
-                scales.push(weigh_row(row, &idf, params, &mut idx, &mut val));
+                scales.push(weigh_row(row, idf, params, &mut idx, &mut val));
                 lens.push(row.len());
             }
             (lens, idx, val, scales)
         })
         .collect();
-    let (matrix, row_scale) = concat_blocks(blocks, n_cols);
-    Tfidf {
-        matrix,
-        vocab: Vec::new(),
-        idf: idf.iter().map(|&v| v as f32).collect(),
-        df,
-        row_scale,
+    concat_blocks(blocks, n_cols)
+}
+
+/// How much of a corpus a fixed vocabulary covers: term occurrences (after stop words and
+/// n-grams, as the vectorizer counts them) and how many of them are vocabulary terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Term occurrences in the documents.
+    pub terms: u64,
+    /// Occurrences of terms the vocabulary holds (all of them in hashing mode).
+    pub known: u64,
+}
+
+impl Coverage {
+    /// Share of occurrences the vocabulary lacks (0 when there are none).
+    pub fn unknown_share(&self) -> f64 {
+        if self.terms == 0 {
+            0.0
+        } else {
+            (self.terms - self.known) as f64 / self.terms as f64
+        }
     }
+}
+
+/// TF-IDF of new documents over a fitted vocabulary and document frequencies (a saved model's):
+/// the rows [`fit_transform`] would have given these documents had they been among the `n_docs`
+/// it was fitted on, counted by the same tokeniser path, so a fitted document comes back
+/// bit-identical. Terms outside `vocab` are ignored and counted in the [`Coverage`]. With
+/// `params.hashing`, `vocab` is empty and `df` has one entry per hashed column.
+///
+/// ```
+/// use themata::vectorize::{fit_transform, transform_fixed, TfidfParams};
+/// let p = TfidfParams { min_df: 1.0, max_df: 1.0, ..TfidfParams::default() };
+/// let fit = fit_transform(&["the cat sat", "the dog sat"], &p).unwrap();
+/// let (m, cov) = transform_fixed(&["a cat sat", "the bird"], &fit.vocab, &fit.df, 2, &p).unwrap();
+/// assert_eq!(m.rows(), 2);
+/// assert_eq!((cov.terms, cov.known), (3, 2)); // "bird" is new ("the" and "a" are stop words)
+/// ```
+pub fn transform_fixed(
+    docs: &[&str],
+    vocab: &[String],
+    df: &[u32],
+    n_docs: usize,
+    params: &TfidfParams,
+) -> Result<(Csr, Coverage)> {
+    let n_cols = params.hashing.unwrap_or(vocab.len());
+    if df.len() != n_cols {
+        return Err(Error::param(
+            "hashing",
+            format!(
+                "the vocabulary has {n_cols} columns but {} document frequencies",
+                df.len()
+            ),
+        ));
+    }
+    let analyzer = Analyzer::new(params)?;
+    let chunks = count::count_chunks(docs, &analyzer, params.hashing, count::chunk_bytes(docs));
+    let idf = idf_values(df, n_docs, params);
+    let total = |chunk: &count::ChunkCounts, known: &dyn Fn(u32) -> bool| {
+        let mut c = Coverage::default();
+        for d in 0..chunk.docs() {
+            for &(f, n) in chunk.doc(d) {
+                c.terms += u64::from(n);
+                if known(f) {
+                    c.known += u64::from(n);
+                }
+            }
+        }
+        c
+    };
+    let sum = |parts: Vec<Coverage>| {
+        parts
+            .into_iter()
+            .fold(Coverage::default(), |a, b| Coverage {
+                terms: a.terms + b.terms,
+                known: a.known + b.known,
+            })
+    };
+    if params.hashing.is_some() {
+        let coverage = sum(chunks.par_iter().map(|c| total(c, &|_| true)).collect());
+        let rows = hashed_rows(&chunks);
+        return Ok((weigh_hashed(&rows, &idf, params, n_cols).0, coverage));
+    }
+    let index: FxHashMap<&str, u32> = vocab
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i as u32))
+        .collect();
+    // Each chunk's features map to their columns, or to one past the last column (unknown),
+    // which `column` maps to "pruned".
+    let unknown = n_cols as u32;
+    let remap: Vec<Vec<u32>> = chunks
+        .par_iter()
+        .map(|chunk| {
+            (0..chunk.features() as u32)
+                .map(|f| {
+                    index
+                        .get(chunk.name(f).as_str())
+                        .copied()
+                        .unwrap_or(unknown)
+                })
+                .collect()
+        })
+        .collect();
+    let coverage = sum(chunks
+        .par_iter()
+        .zip(&remap)
+        .map(|(c, r)| total(c, &|f| r[f as usize] != unknown))
+        .collect());
+    let column: Vec<u32> = (0..unknown).chain([u32::MAX]).collect();
+    let (matrix, _) = weigh_chunks(&chunks, &remap, &column, n_cols, &idf, params);
+    Ok((matrix, coverage))
 }
 
 impl Tfidf {

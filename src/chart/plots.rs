@@ -212,6 +212,10 @@ fn theme_map(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
     let mut ys: Vec<f64> = r.units.iter().map(|u| finite(u.xy[1])).collect();
     xs.extend(r.themes.iter().map(|t| finite(t.xy[0])));
     ys.extend(r.themes.iter().map(|t| finite(t.xy[1])));
+    // An assignment's map shows the run's own units faded under the new ones.
+    let background = r.assignment.as_ref().map_or(&[][..], |a| &a.background[..]);
+    xs.extend(background.iter().map(|b| finite(b.xy[0])));
+    ys.extend(background.iter().map(|b| finite(b.xy[1])));
     let range = |v: &[f64]| {
         let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -261,6 +265,19 @@ fn theme_map(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
             r.projection.as_str()
         }
     );
+    if let Some(a) = &r.assignment {
+        subtitle = format!(
+            "{} new passages in colour over {} of run {}'s passages, faded · {}",
+            thousands(n as i64),
+            thousands(background.len() as i64),
+            a.run,
+            if r.projection.is_empty() {
+                "2-D projection"
+            } else {
+                r.projection.as_str()
+            }
+        );
+    }
     if charted.is_partial() {
         subtitle.push_str(&format!(" · labels for {}", charted.note()));
     }
@@ -318,6 +335,17 @@ fn theme_map(r: &RunReport, charted: &Charted) -> Result<Scene, BadCanvas> {
         301..=2000 => (3, 0.7, Some((TEXT.alpha(0.3), 1))),
         _ => (2, 0.55, None),
     };
+    let faded = if background.len() <= 2000 { 0.3 } else { 0.12 };
+    for b in background {
+        let c = category(b.theme).alpha(faded);
+        s.circle(
+            sx.px(finite(b.xy[0])),
+            sy.px(finite(b.xy[1])),
+            radius.min(3),
+            c,
+            None,
+        );
+    }
     for &i in &shown {
         let u = &r.units[i];
         let c = category(u.theme).alpha(alpha);

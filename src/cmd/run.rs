@@ -11,7 +11,7 @@ use crate::chart::{self, ChartFormat};
 use crate::cluster::{KChoice, Method};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::pipeline::{Progress, analyse};
+use crate::pipeline::{Progress, analyse_with_model};
 use crate::report::{self, RunReport, StageTime};
 use crate::rundir::RunDir;
 
@@ -237,8 +237,8 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     super::fault::inject_panic_for_tests();
     let bars = Bars::new(quiet);
     let progress: &dyn Progress = &bars;
-    let mut report = with_runtime(&config, || {
-        analyse(&args.input.source(), &config, &name, progress)
+    let (mut report, model) = with_runtime(&config, || {
+        analyse_with_model(&args.input.source(), &config, &name, progress)
     })?;
     for w in &report.warnings {
         log::warn!("{w}");
@@ -247,6 +247,9 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     with_runtime(&config, || {
         write_outputs(&mut report, &dir, &formats, progress)
     })?;
+    if let Some(model) = &model {
+        model.write(&dir)?;
+    }
     let path = super::commit_guarded(dir)?;
     print_summary(&report, &path);
     Ok(())

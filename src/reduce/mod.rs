@@ -110,10 +110,25 @@ impl Lsa {
     /// # Panics
     /// Panics if `x` does not have as many columns as the matrix the LSA was fitted on.
     pub fn project(&self, x: &Csr) -> Array2<f32> {
-        let mut e = spmm(x, self.vectors.view());
-        normalize_rows(&mut e);
-        e
+        project(x, self.vectors.view())
     }
+
+    /// The cols × d right singular vectors as stored (the transpose of [`Lsa::components`]):
+    /// what [`project`] takes, and what a saved model keeps.
+    pub fn vectors(&self) -> ArrayView2<'_, f32> {
+        self.vectors.view()
+    }
+}
+
+/// Projects rows onto `vectors` (cols × d, as [`Lsa::vectors`] gives them) and normalises them:
+/// [`Lsa::project`] for a saved model, bit-identical to the embedding of the rows it was fitted on.
+///
+/// # Panics
+/// Panics if `x` does not have as many columns as `vectors` has rows.
+pub fn project(x: &Csr, vectors: ArrayView2<'_, f32>) -> Array2<f32> {
+    let mut e = spmm(x, vectors);
+    normalize_rows(&mut e);
+    e
 }
 
 /// Fits a rank-`dims` LSA of `x` with a randomized truncated SVD seeded by `seed`.

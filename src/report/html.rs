@@ -40,10 +40,10 @@ const MAX_QUOTE_CHARS: usize = 600;
 /// ```
 pub fn render(report: &RunReport, charts_dir: &Path) -> Result<String> {
     let mut h = String::with_capacity(64 * 1024);
-    let title = if report.name.is_empty() {
-        "themata report".to_string()
-    } else {
-        format!("Themes in {}", report.name)
+    let title = match (&report.assignment, report.name.is_empty()) {
+        (Some(a), _) => format!("New articles in the themes of {} ({})", a.run, report.name),
+        (None, true) => "themata report".to_string(),
+        (None, false) => format!("Themes in {}", report.name),
     };
     let _ = write!(
         h,
@@ -84,9 +84,10 @@ fn summary(h: &mut String, r: &RunReport) {
     let k_how = match ks.mode.as_str() {
         "auto" => "chosen automatically",
         "fixed" => "fixed in the configuration",
+        "assigned" => "of the saved run",
         other => other,
     };
-    let cards = [
+    let mut cards = vec![
         (num(c.articles), "articles".to_string()),
         (num(c.units), "passages".to_string()),
         (num(c.vocabulary), "terms in the vocabulary".to_string()),
@@ -97,6 +98,15 @@ fn summary(h: &mut String, r: &RunReport) {
             "mean silhouette (cosine)".to_string(),
         ),
     ];
+    if let Some(a) = &r.assignment {
+        cards.push((
+            num(a.outliers.len()),
+            format!(
+                "outliers (below the {}th percentile of their theme in the run)",
+                a.outlier_percentile
+            ),
+        ));
+    }
     for (v, l) in cards {
         let _ = writeln!(
             h,

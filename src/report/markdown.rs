@@ -38,21 +38,73 @@ pub fn render(report: &RunReport) -> String {
     let c = &report.corpus;
     let k = report.themes.len();
     // Writing into a String cannot fail; the results are ignored deliberately.
-    let _ = writeln!(s, "# Themes — {}\n", report.name);
+    let assigned = report.assignment.as_ref();
+    match assigned {
+        Some(a) => {
+            let _ = writeln!(
+                s,
+                "# New articles in the themes of {} — {}\n",
+                md_escape(&a.run),
+                report.name
+            );
+        }
+        None => {
+            let _ = writeln!(s, "# Themes — {}\n", report.name);
+        }
+    }
     let _ = writeln!(
         s,
         "{} articles, {} passages, {} themes. {}\n",
         c.articles, c.units, k, report.k_selection.reason
     );
-    let _ = writeln!(
-        s,
-        "| # | Theme | Passages | Top terms |\n|---:|---|---:|---|"
-    );
-    for t in &report.themes {
-        let terms: Vec<&str> = t.terms.iter().take(6).map(|w| w.term.as_str()).collect();
+    let mut outliers = vec![0usize; k];
+    if let Some(a) = assigned {
+        for &u in &a.outliers {
+            outliers[report.units[u].theme] += 1;
+        }
         let _ = writeln!(
             s,
-            "| {} | {} | {} ({:.0}%) | {} |",
+            "{} of the {} new passages ({:.1}%) are outliers: less similar to their theme than \
+             {}% of the theme's own passages in the run were. {:.1}% of the new passages' \
+             term occurrences are words the run's vocabulary lacks{}.\n",
+            a.outliers.len(),
+            c.units,
+            pct(a.outliers.len(), c.units),
+            a.outlier_percentile,
+            if a.terms == 0 {
+                0.0
+            } else {
+                100.0 * (a.terms - a.known_terms) as f64 / a.terms as f64
+            },
+            if a.empty_units > 0 {
+                format!(
+                    "; {} passage(s) hold none of its words at all",
+                    a.empty_units
+                )
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(
+            s,
+            "| # | Theme | New passages | Outliers | Top terms |\n|---:|---|---:|---:|---|"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "| # | Theme | Passages | Top terms |\n|---:|---|---:|---|"
+        );
+    }
+    for t in &report.themes {
+        let terms: Vec<&str> = t.terms.iter().take(6).map(|w| w.term.as_str()).collect();
+        let extra = if assigned.is_some() {
+            format!(" {} |", outliers[t.id])
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} ({:.0}%) |{extra} {} |",
             t.id + 1,
             md_escape(&t.label),
             t.size,

@@ -46,6 +46,50 @@ pub struct RunReport {
     /// [`CorpusStats::cleaning`]; a report read back from run.json has none).
     #[serde(skip)]
     pub cleaning: Vec<crate::ingest::CleaningRecord>,
+    /// Present when this report is `themata assign`'s: new units placed in a saved run's themes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<AssignmentInfo>,
+}
+
+/// How `themata assign` placed new units in a saved run's themes. The report's themes are the
+/// run's (ids, labels, terms); their sizes, representatives and cohesion are the new units'.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AssignmentInfo {
+    /// The run folder whose model was used, as given.
+    pub of: String,
+    /// That run's name.
+    pub run: String,
+    /// How units were placed (nearest k-means centroid, or most similar theme centroid).
+    pub rule: String,
+    /// Outliers are below this percentile of their theme's similarities in the run.
+    pub outlier_percentile: f64,
+    /// Per theme, the similarity below which a new unit is an outlier.
+    pub thresholds: Vec<f32>,
+    /// Ids of the new units below their theme's threshold, ascending.
+    pub outliers: Vec<usize>,
+    /// Term occurrences in the new units (after stop words).
+    pub terms: u64,
+    /// Occurrences of terms in the run's vocabulary.
+    pub known_terms: u64,
+    /// Units with no term of the vocabulary: similarity 0, always outliers.
+    pub empty_units: usize,
+    /// The run's own units on the theme map (an even sample of at most
+    /// [`AssignmentInfo::MAX_BACKGROUND`]), drawn faded under the new ones.
+    pub background: Vec<BackgroundPoint>,
+}
+
+impl AssignmentInfo {
+    /// Most of the run's units kept for the faded background of the theme map.
+    pub const MAX_BACKGROUND: usize = 20_000;
+}
+
+/// One of the run's units on the theme map of an assignment.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct BackgroundPoint {
+    /// Position in the run's 2-D projection.
+    pub xy: [f32; 2],
+    /// Its theme in the run.
+    pub theme: usize,
 }
 
 impl RunReport {

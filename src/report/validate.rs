@@ -203,6 +203,34 @@ impl RunReport {
                 in_range(|| format!("named_themes[{i}].closest"), t, k, "themes")?;
             }
         }
+        if let Some(a) = &self.assignment {
+            if a.thresholds.len() != k {
+                return Err(invalid(
+                    "assignment.thresholds",
+                    format!(
+                        "has {} entries; one per theme ({k}) expected",
+                        a.thresholds.len()
+                    ),
+                ));
+            }
+            for (i, &u) in a.outliers.iter().enumerate() {
+                in_range(|| format!("assignment.outliers[{i}]"), u, nu, "units")?;
+            }
+            for (i, p) in a.background.iter().enumerate() {
+                in_range(
+                    || format!("assignment.background[{i}].theme"),
+                    p.theme,
+                    k,
+                    "themes",
+                )?;
+            }
+            if a.known_terms > a.terms {
+                return Err(invalid(
+                    "assignment.known_terms",
+                    format!("{} is more than the {} terms", a.known_terms, a.terms),
+                ));
+            }
+        }
         Ok(())
     }
 }

@@ -216,8 +216,13 @@ impl ChunkCounts<'_> {
         &self.entries[self.indptr[d]..self.indptr[d + 1]]
     }
 
+    /// Number of chunk-local features.
+    pub(super) fn features(&self) -> usize {
+        self.features.len()
+    }
+
     /// Feature `f`'s name: its words joined by single spaces.
-    fn name(&self, f: u32) -> String {
+    pub(super) fn name(&self, f: u32) -> String {
         join_words(self.features.key(f).iter().map(|&w| self.word(w)))
     }
 }

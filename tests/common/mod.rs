@@ -260,5 +260,6 @@ pub fn synthetic(k: usize, articles: usize, units: usize) -> RunReport {
         warnings: vec![],
         named_themes: vec![],
         cleaning: vec![],
+        assignment: None,
     }
 }
