@@ -79,8 +79,9 @@ pub struct AssignmentInfo {
 }
 
 impl AssignmentInfo {
-    /// Most of the run's units kept for the faded background of the theme map.
-    pub const MAX_BACKGROUND: usize = 20_000;
+    /// Most of the run's units kept for the faded background of the theme map: as many as the
+    /// map draws of a run's own units.
+    pub const MAX_BACKGROUND: usize = 6_000;
 }
 
 /// One of the run's units on the theme map of an assignment.
