@@ -743,12 +743,11 @@ pub fn transform_fixed(
     let remap: Vec<Vec<u32>> = chunks
         .par_iter()
         .map(|chunk| {
+            let mut buf = String::new();
             (0..chunk.features() as u32)
                 .map(|f| {
-                    index
-                        .get(chunk.name(f).as_str())
-                        .copied()
-                        .unwrap_or(unknown)
+                    let name = chunk.name_in(f, &mut buf);
+                    index.get(name).copied().unwrap_or(unknown)
                 })
                 .collect()
         })

@@ -222,8 +222,24 @@ impl ChunkCounts<'_> {
     }
 
     /// Feature `f`'s name: its words joined by single spaces.
-    pub(super) fn name(&self, f: u32) -> String {
+    fn name(&self, f: u32) -> String {
         join_words(self.features.key(f).iter().map(|&w| self.word(w)))
+    }
+
+    /// Feature `f`'s name, borrowed when it is one word, else written into `buf`.
+    pub(super) fn name_in<'s>(&'s self, f: u32, buf: &'s mut String) -> &'s str {
+        let key = self.features.key(f);
+        if let [w] = key {
+            return self.word(*w);
+        }
+        buf.clear();
+        for (i, &w) in key.iter().enumerate() {
+            if i > 0 {
+                buf.push(' ');
+            }
+            buf.push_str(self.word(w));
+        }
+        buf
     }
 }
 
