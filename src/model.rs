@@ -357,30 +357,89 @@ fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
-/// Reads an `.npy` array whose shape must be `shape`, refusing a file larger than that shape
-/// needs (plus a header) before reading it.
+/// Longest `.npy` header read (NumPy writes about 128 bytes).
+const MAX_NPY_HEADER: usize = 64 << 10;
+
+/// Reads an `.npy` array whose shape must be `shape`: the file's size and its header's shape are
+/// checked before any array is allocated, then the data is streamed from the file.
 fn read_npy<A>(path: &Path, shape: &[usize], elem_bytes: u64) -> Result<A>
 where
     A: ReadNpyExt + HasShape,
 {
+    use std::io::{Read, Seek};
+    let bad = |message: String| Error::Input {
+        path: path.to_path_buf(),
+        record: None,
+        message,
+    };
     let data = shape
         .iter()
         .try_fold(elem_bytes, |a, &s| a.checked_mul(s as u64))
         .unwrap_or(u64::MAX);
-    let bytes = read_capped(path, data.saturating_add(1 << 16))?;
-    let a = A::read_npy(bytes.as_slice()).map_err(|e| Error::Input {
-        path: path.to_path_buf(),
-        record: None,
-        message: format!("not a readable .npy array of the expected type: {e}"),
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let max = data.saturating_add(MAX_NPY_HEADER as u64 + 16);
+    if len > max {
+        return Err(bad(format!(
+            "{len} bytes, more than the {max} this model can need"
+        )));
+    }
+    let mut head = Vec::new();
+    (&mut file)
+        .take(MAX_NPY_HEADER as u64 + 16)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
+    match npy_header_shape(&head) {
+        Some(declared) if declared.iter().copied().eq(shape.iter().map(|&s| s as u64)) => {}
+        Some(declared) => {
+            return Err(bad(format!(
+                "shape {declared:?}, model.json says {shape:?}"
+            )));
+        }
+        None => return Err(bad("not an .npy file (no readable header)".into())),
+    }
+    file.rewind().map_err(|e| Error::io(path, e))?;
+    let a = A::read_npy(std::io::BufReader::new(file)).map_err(|e| {
+        bad(format!(
+            "not a readable .npy array of the expected type: {e}"
+        ))
     })?;
     if a.dims() != shape {
-        return Err(Error::Input {
-            path: path.to_path_buf(),
-            record: None,
-            message: format!("shape {:?}, model.json says {shape:?}", a.dims().to_vec()),
-        });
+        return Err(bad(format!(
+            "shape {:?}, model.json says {shape:?}",
+            a.dims().to_vec()
+        )));
     }
     Ok(a)
+}
+
+/// The shape an `.npy` header declares (format versions 1 to 3), `None` when `head` does not
+/// start with one.
+fn npy_header_shape(head: &[u8]) -> Option<Vec<u64>> {
+    if head.get(..6)? != b"\x93NUMPY" {
+        return None;
+    }
+    let (len, start): (usize, usize) = match *head.get(6)? {
+        1 => (
+            usize::from(u16::from_le_bytes([*head.get(8)?, *head.get(9)?])),
+            10,
+        ),
+        2 | 3 => (
+            u32::from_le_bytes(head.get(8..12)?.try_into().ok()?) as usize,
+            12,
+        ),
+        _ => return None,
+    };
+    let text = std::str::from_utf8(head.get(start..start.checked_add(len)?)?).ok()?;
+    let at = text.find("'shape':")? + "'shape':".len();
+    let rest = text[at..].trim_start().strip_prefix('(')?;
+    let inner = &rest[..rest.find(')')?];
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().ok())
+        .collect()
 }
 
 /// The shape of a loaded array, for [`read_npy`]'s check.
@@ -435,5 +494,23 @@ mod tests {
         assert_eq!(q[100], 4.0);
         assert_eq!(percentiles(&mut [])[50], 0.0);
         assert_eq!(percentiles(&mut [0.7])[3], 0.7);
+    }
+
+    #[test]
+    fn npy_headers_declare_their_shape() {
+        let mut bytes = Vec::new();
+        Array2::<f32>::zeros((3, 2)).write_npy(&mut bytes).unwrap();
+        assert_eq!(npy_header_shape(&bytes), Some(vec![3, 2]));
+        let mut one = Vec::new();
+        Array1::<u32>::zeros(5).write_npy(&mut one).unwrap();
+        assert_eq!(npy_header_shape(&one), Some(vec![5]));
+        assert_eq!(npy_header_shape(b"\x93NUMPY"), None);
+        assert_eq!(npy_header_shape(b"not numpy at all"), None);
+        // A header claiming a huge shape is read as such (and then refused by its caller).
+        let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 100), }";
+        let mut huge = b"\x93NUMPY\x01\x00".to_vec();
+        huge.extend((dict.len() as u16).to_le_bytes());
+        huge.extend(dict.as_bytes());
+        assert_eq!(npy_header_shape(&huge), Some(vec![1_000_000_000_000, 100]));
     }
 }

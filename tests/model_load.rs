@@ -80,5 +80,21 @@ fn damaged_model_files_are_refused_or_harmless_never_a_panic() {
         std::fs::write(&path, &original).unwrap();
     }
     assert!(refused > 100, "only {refused} damaged files refused");
+
+    // A header that claims a huge array is refused before anything is allocated for it.
+    let path = run.join("model/components.npy");
+    let original = std::fs::read(&path).unwrap();
+    let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000, 100), }";
+    let mut huge = b"\x93NUMPY\x01\x00".to_vec();
+    huge.extend((dict.len() as u16).to_le_bytes());
+    huge.extend(dict.as_bytes());
+    huge.extend(&original[original.len() - 4096..]);
+    std::fs::write(&path, &huge).unwrap();
+    let err = load_and_use(&run).expect_err("a huge declared shape must be refused");
+    assert!(
+        err.contains("components.npy") && err.contains("shape"),
+        "{err}"
+    );
+    std::fs::write(&path, &original).unwrap();
     assert!(Model::load(&run).is_ok(), "restored");
 }

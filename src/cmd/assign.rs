@@ -122,6 +122,9 @@ fn default_name(run: &str) -> String {
 
 /// Runs `themata assign`.
 pub fn run(args: &AssignArgs, quiet: bool) -> Result<()> {
+    // The model is read before its config is known: under the default huge-page policy, as a
+    // small corpus would be (a 22 MB model read into huge pages cost 30 ms of page clearing).
+    crate::config::HugePages::Auto.apply(0);
     let model = Model::load(&args.run_dir)?;
     let base = report::read_json(&args.run_dir.join("run.json"))?;
     let config = args.config(&model.meta.config)?;
