@@ -3,7 +3,7 @@
 # it, end to end (process start to exit: read, clean, cut, TF-IDF with the saved vocabulary,
 # projection, nearest theme, every output written). Documents a second = 18,846 / median wall.
 #   1. one run: `themata run C --text-field body --label-field label --unit document --k 20`
-#   2. N alternating timings of `assign` with every output (charts included) and with
+#   2. N alternating timings of `assign` with every output (PNG and SVG charts included) and with
 #      `--charts none --no-unit-text`; medians and spreads printed.
 #   tools/assign_bench.sh [RUNS]   (default 5)
 set -euo pipefail
@@ -22,7 +22,7 @@ echo "sitting: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short 
 echo "model: $(du -sh "$W/base/model" | cut -f1)"
 full=(); lean=()
 for i in $(seq 1 "$N"); do
-  /usr/bin/time -f '%e' -o "$W/t" "$T" assign "$W/base" "$NG" -q --out "$W" --name "f$i" >/dev/null
+  /usr/bin/time -f '%e' -o "$W/t" "$T" assign "$W/base" "$NG" -q --charts png,svg --out "$W" --name "f$i" >/dev/null
   full+=("$(cat "$W/t")")
   /usr/bin/time -f '%e' -o "$W/t" "$T" assign "$W/base" "$NG" -q --charts none --no-unit-text \
     --out "$W" --name "l$i" >/dev/null
