@@ -6,6 +6,7 @@
 //! subcommands the binary dispatches to.
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod bench;
 pub mod chart;
 pub mod cluster;

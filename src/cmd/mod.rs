@@ -2,6 +2,7 @@
 //! Shared plumbing — input options, config loading with flag overrides, the thread pool and
 //! progress bars — lives here once.
 
+pub mod batch;
 pub mod bench;
 pub mod chart;
 pub mod eval;
