@@ -72,8 +72,7 @@ impl Job {
     }
 
     /// A short fingerprint (16 hex digits, FNV-1a) of what decides the job's results: its inputs
-    /// as written and its configuration, less the settings that only change speed (`threads`,
-    /// `huge_pages`).
+    /// as written and its configuration, less `threads`, `huge_pages` and `output.out`.
     pub fn fingerprint(&self) -> String {
         let key = serde_json::to_string(&(self.source().describe(), comparable(&self.config)))
             .unwrap_or_default();
@@ -88,7 +87,7 @@ impl Job {
     /// The report of the job's run folder when the folder is complete for this job, or why it
     /// is not. Complete means: `run.json` reads back and validates (as `themata chart` checks
     /// it), was written for this job's name, inputs (as written) and configuration (every key
-    /// but `threads` and `huge_pages`, which never change results), and `report.html` and
+    /// but `threads`, `huge_pages` and `output.out`, which never change results), and `report.html` and
     /// `themes.md` sit beside it. A run folder only appears once its run has finished (it is
     /// renamed into place), so these checks catch folders of other jobs or configurations and
     /// folders someone has since edited.
@@ -119,11 +118,13 @@ impl Job {
     }
 }
 
-/// The configuration less what only changes speed.
+/// The configuration less what never changes a run's results: the speed settings and where the
+/// run folder lies (`--out` may move between batches; the folder checked is the job's own).
 fn comparable(config: &Config) -> Config {
     let mut c = config.clone();
     c.threads = 0;
     c.huge_pages = HugePages::Auto;
+    c.output.out = PathBuf::new();
     c
 }
 

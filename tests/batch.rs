@@ -312,6 +312,16 @@ fn resume_keeps_complete_jobs_and_reruns_changed_or_incomplete_ones() {
         entries(&folder),
         ["docs", "index.html", "index.json", "paras"]
     );
+
+    // Nor does moving the batch's folder elsewhere (--out).
+    let moved = d.path().join("moved");
+    std::fs::create_dir_all(&moved).unwrap();
+    std::fs::rename(&folder, moved.join("b")).unwrap();
+    assert!(batch(&file, &moved, &["--resume"]).status.success());
+    assert_eq!(
+        statuses(&index(&moved.join("b"))),
+        pairs(&[("paras", "kept"), ("docs", "kept")])
+    );
 }
 
 #[test]

@@ -46,7 +46,8 @@ pub struct BatchArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Skip jobs whose run folder is complete: its run.json validates and was made for the same
-    /// job name, inputs and configuration (threads aside), with report.html and themes.md.
+    /// job name, inputs and configuration (threads and the output folder aside), with
+    /// report.html and themes.md.
     #[arg(long)]
     pub resume: bool,
     /// Run only these jobs; the index still lists every job (the others as kept or not run).
