@@ -93,7 +93,7 @@ inputs = ["seeds"]
 cluster.k = 500
 [[job]]
 name = "missing-input"
-inputs = ["no/such/corpus.jsonl"]
+inputs = ["no/such/<script>alert(1)</script>.jsonl"]
 [[job]]
 name = "docs"
 inputs = ["seeds"]
@@ -136,12 +136,14 @@ units.unit = "document"
         i["jobs"][2]["error"]
             .as_str()
             .unwrap()
-            .contains("no/such/corpus.jsonl"),
+            .contains("no/such/<script>alert(1)</script>.jsonl"),
         "{i}"
     );
     assert_eq!(i["counts"]["failed"], 2);
     let page = std::fs::read_to_string(folder.join("index.html")).unwrap();
     assert!(page.contains("too-many-themes") && page.contains("class=\"s failed\""));
+    // Text from inputs and corpora is escaped: the error naming the input can't inject markup.
+    assert!(!page.contains("<script") && page.contains("&lt;script&gt;alert(1)"));
 }
 
 #[test]

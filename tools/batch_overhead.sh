@@ -73,6 +73,11 @@ for j in "${jobs[@]}"; do
     { echo "$name: assignments.csv differs between batch and run" >&2; exit 1; }
 done
 
+# Inside the batch: its wall time less its jobs' own (index.json), i.e. reading the job file,
+# resolving the configs and writing the index, from the last batch round.
+jobs_s=$(grep -o '"seconds": [0-9.e-]*' "$work/b/overhead/index.json" | awk '{s += $2} END {print s}')
+last=${b[${#b[@]}-1]}
+
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mb=$(median "${b[@]}"); mh=$(median "${h[@]}")
 n=${#jobs[@]}
@@ -82,3 +87,6 @@ echo "by hand (us): ${h[*]}"
 awk -v b="$mb" -v h="$mh" -v n="$n" 'BEGIN {
   printf "median batch %.1f ms, by hand %.1f ms: batch adds %+.1f ms a job (bar: at most 50 ms)\n",
     b / 1000, h / 1000, (b - h) / n / 1000 }'
+awk -v t="$last" -v j="$jobs_s" 'BEGIN {
+  printf "last batch: %.1f ms in all, %.1f ms in its jobs, %.1f ms its own (process start and exit included)\n",
+    t / 1000, j * 1000, t / 1000 - j * 1000 }'
