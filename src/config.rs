@@ -235,16 +235,8 @@ impl Config {
     /// [`Config::load`], for the seed corpus when `seeds`: then `config/seeds.toml` (its named
     /// themes) lies between the defaults and the user's file.
     pub fn load_for(user: Option<&Path>, seeds: bool) -> Result<Config> {
-        let mut base: toml::Table = toml::from_str(DEFAULT_TOML)
-            .map_err(|e| Error::Internal(format!("config/default.toml: {e}")))?;
-        if seeds {
-            let over: toml::Table = toml::from_str(SEEDS_TOML)
-                .map_err(|e| Error::Internal(format!("config/seeds.toml: {e}")))?;
-            merge(&mut base, over);
-        }
         let Some(path) = user else {
-            let merged = toml::to_string(&base).map_err(|e| Error::Internal(e.to_string()))?;
-            return Self::from_toml_str(&merged, "config/default.toml");
+            return Self::load_layers(Vec::new(), seeds, "config/default.toml");
         };
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let file = path.display().to_string();
@@ -252,14 +244,27 @@ impl Config {
         // with its own line numbers.
         toml::from_str::<Config>(&text).map_err(|e| config_error(&file, &text, e))?;
         let over: toml::Table = toml::from_str(&text).map_err(|e| config_error(&file, &text, e))?;
-        merge(&mut base, over);
+        Self::load_layers(vec![over], seeds, &file)
+    }
+
+    /// The loader behind [`Config::load_for`]: the defaults (and `config/seeds.toml` when
+    /// `seeds`) with each of `layers` laid over them in turn, table by table, then validated;
+    /// `file` names the layers in errors. A caller checks each layer for unknown keys and wrong
+    /// types against its own text first, as `load_for` does with a user's file (a batch job file
+    /// does it for its `[defaults]` and each job's `[job.config]`).
+    pub fn load_layers(layers: Vec<toml::Table>, seeds: bool, file: &str) -> Result<Config> {
+        let mut base: toml::Table = toml::from_str(DEFAULT_TOML)
+            .map_err(|e| Error::Internal(format!("config/default.toml: {e}")))?;
+        if seeds {
+            let over: toml::Table = toml::from_str(SEEDS_TOML)
+                .map_err(|e| Error::Internal(format!("config/seeds.toml: {e}")))?;
+            merge(&mut base, over);
+        }
+        for over in layers {
+            merge(&mut base, over);
+        }
         let merged = toml::to_string(&base).map_err(|e| Error::Internal(e.to_string()))?;
-        let cfg: Config = toml::from_str(&merged).map_err(|e| config_error(&file, &merged, e))?;
-        cfg.check().map_err(|e| Error::Config {
-            file,
-            message: e.to_string(),
-        })?;
-        Ok(cfg)
+        Self::from_toml_str(&merged, file)
     }
 
     /// Validates every table, naming the key at fault and its allowed range.
@@ -313,7 +318,7 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 }
 
 /// One line: where (line number and the line itself, which names the key) and what is wrong.
-fn config_error(file: &str, text: &str, e: toml::de::Error) -> Error {
+pub(crate) fn config_error(file: &str, text: &str, e: toml::de::Error) -> Error {
     let what = e.message().replace('\n', " ");
     let message = match e.span() {
         Some(span) => {

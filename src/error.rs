@@ -1,7 +1,7 @@
 //! The library's error type: every failure a user can cause names the file, record or key at fault.
 //!
 //! Exit codes are decided from it in one place ([`Error::exit_code`]): 2 for bad usage, input or
-//! configuration, 1 for internal faults.
+//! configuration, 1 for internal faults and for a batch some of whose jobs failed.
 
 use std::path::PathBuf;
 
@@ -49,6 +49,16 @@ pub enum Error {
     /// The request does not fit the data (e.g. more clusters than units).
     #[error("{0}")]
     Usage(String),
+    /// Some jobs of a `themata batch` failed; the others completed and the index lists them all.
+    #[error("{} of {total} jobs failed: {}; see {}", failed.len(), failed.join(", "), index.display())]
+    JobsFailed {
+        /// The failed jobs' names, in job file order.
+        failed: Vec<String>,
+        /// Jobs in the batch.
+        total: usize,
+        /// The batch's index.html.
+        index: PathBuf,
+    },
     /// A bug or an unexpected fault inside themata.
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,10 +81,11 @@ impl Error {
         }
     }
 
-    /// The process exit code this error maps to: 2 for bad usage or input, 1 for internal faults.
+    /// The process exit code this error maps to: 2 for bad usage or input, 1 for internal faults
+    /// and for a batch with failed jobs.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Internal(_) => 1,
+            Error::Internal(_) | Error::JobsFailed { .. } => 1,
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::Interrupted => 1,
             _ => 2,
         }

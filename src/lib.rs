@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod assign;
+pub mod batch;
 pub mod bench;
 pub mod chart;
 pub mod cluster;

@@ -38,6 +38,8 @@ enum Command {
     Bench(cmd::bench::BenchArgs),
     /// Print the quality scores of a run (NMI, ARI, V-measure… when it had labels).
     Eval(cmd::eval::EvalArgs),
+    /// Run the analyses a job file lists into out/<batch>/, with an index page of them all.
+    Batch(cmd::batch::BatchArgs),
 }
 
 fn main() {
@@ -63,6 +65,7 @@ fn main() {
         Command::Chart(a) => cmd::chart::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Batch(a) => cmd::batch::run(a, cli.quiet),
     });
     match result {
         Ok(Ok(())) => {

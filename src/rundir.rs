@@ -16,6 +16,7 @@ pub struct RunDir {
     out: PathBuf,
     name: String,
     explicit_name: bool,
+    replace: bool,
     committed: bool,
 }
 
@@ -47,8 +48,18 @@ impl RunDir {
             out: out.into(),
             name: name.into(),
             explicit_name,
+            replace: false,
             committed: false,
         })
+    }
+
+    /// Like [`RunDir::create`], except that an existing `out/<name>` is replaced at
+    /// [`RunDir::commit`], and only then: a run that fails or is interrupted leaves the earlier
+    /// folder as it was (`themata batch` re-running a job).
+    pub fn create_replacing(out: &Path, name: &str) -> Result<Self> {
+        let mut dir = Self::create(out, name, false)?;
+        dir.replace = true;
+        Ok(dir)
     }
 
     /// Where writers put their files until [`RunDir::commit`].
@@ -93,6 +104,12 @@ impl RunDir {
     /// if another run took the name meanwhile, the next free suffix is used (or, with an explicit
     /// name, it is an error).
     pub fn commit(mut self) -> Result<PathBuf> {
+        if self.replace {
+            let target = self.out.join(&self.name);
+            replace_folder(&self.tmp, &target)?;
+            self.committed = true;
+            return Ok(target);
+        }
         for n in 1.. {
             let name = if n == 1 {
                 self.name.clone()
@@ -128,6 +145,67 @@ impl Drop for RunDir {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.tmp);
         }
+    }
+}
+
+/// Puts the folder `new` in place of `target`. On Linux the two are swapped in one
+/// `renameat2(RENAME_EXCHANGE)`, so `target` is at every instant either the old folder or the new
+/// one; elsewhere (or on a file system without it) the old folder is first renamed aside. The old
+/// folder, left at `new`'s temporary name, is then removed (or swept by the next run).
+fn replace_folder(new: &Path, target: &Path) -> Result<()> {
+    match std::fs::rename(new, target) {
+        Ok(()) => return Ok(()),
+        Err(_) if target.exists() => {}
+        Err(e) => return Err(Error::io(target, e)),
+    }
+    if exchange(new, target) {
+        let _ = std::fs::remove_dir_all(new);
+        return Ok(());
+    }
+    let aside = new.with_file_name(format!(
+        "{TMP_PREFIX}replaced-{}",
+        new.file_name()
+            .map(|n| n.to_string_lossy().replace(TMP_PREFIX, ""))
+            .unwrap_or_default()
+    ));
+    std::fs::rename(target, &aside).map_err(|e| Error::io(target, e))?;
+    if let Err(e) = std::fs::rename(new, target) {
+        let _ = std::fs::rename(&aside, target);
+        return Err(Error::io(target, e));
+    }
+    let _ = std::fs::remove_dir_all(&aside);
+    Ok(())
+}
+
+/// Swaps two paths atomically; `false` when the platform or file system can't.
+fn exchange(a: &Path, b: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (Ok(a), Ok(b)) = (
+            std::ffi::CString::new(a.as_os_str().as_bytes()),
+            std::ffi::CString::new(b.as_os_str().as_bytes()),
+        ) else {
+            return false;
+        };
+        // SAFETY: both arguments are NUL-terminated paths that outlive the call; renameat2 reads
+        // them and touches no other memory of ours.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_renameat2,
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        rc == 0
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (a, b);
+        false
     }
 }
 
@@ -188,6 +266,27 @@ mod tests {
         assert_eq!(pb.file_name().unwrap(), "run-2");
         assert_eq!(std::fs::read(pa.join("x.txt")).unwrap(), b"1");
         assert!(RunDir::create(d.path(), "run", true).is_err());
+    }
+
+    #[test]
+    fn a_replacing_rundir_touches_the_old_folder_only_when_committed() {
+        let d = tempfile::tempdir().unwrap();
+        let a = RunDir::create(d.path(), "job", true).unwrap();
+        a.write("x.txt", b"old").unwrap();
+        a.commit().unwrap();
+        {
+            let failed = RunDir::create_replacing(d.path(), "job").unwrap();
+            failed.write("x.txt", b"half").unwrap();
+        }
+        assert_eq!(std::fs::read(d.path().join("job/x.txt")).unwrap(), b"old");
+        let b = RunDir::create_replacing(d.path(), "job").unwrap();
+        b.write("y.txt", b"new").unwrap();
+        assert_eq!(b.commit().unwrap(), d.path().join("job"));
+        assert!(!d.path().join("job/x.txt").exists());
+        assert_eq!(std::fs::read(d.path().join("job/y.txt")).unwrap(), b"new");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+        let fresh = RunDir::create_replacing(d.path(), "other").unwrap();
+        assert_eq!(fresh.commit().unwrap(), d.path().join("other"));
     }
 
     #[test]

@@ -15,13 +15,7 @@ pub fn install_panic_hook() {
         if REPORTED.swap(true, Ordering::SeqCst) {
             return;
         }
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic".into());
-        let message = message.replace('\n', " ");
+        let message = panic_message(info.payload());
         let at = info
             .location()
             .map(|l| format!(" (at {}:{})", l.file(), l.line()))
@@ -32,6 +26,16 @@ pub fn install_panic_hook() {
             eprintln!("{}", std::backtrace::Backtrace::force_capture());
         }
     }));
+}
+
+/// A panic's message on one line (`panic` when its payload is not text).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+        .replace('\n', " ")
 }
 
 /// Exit code of a run that panicked.

@@ -3,6 +3,7 @@
 //! progress bars — lives here once.
 
 pub mod assign;
+pub mod batch;
 pub mod bench;
 pub mod chart;
 pub mod eval;

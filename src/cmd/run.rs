@@ -11,7 +11,7 @@ use crate::chart::{self, ChartFormat};
 use crate::cluster::{KChoice, Method};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::pipeline::{Progress, analyse_with_model};
+use crate::pipeline::{Progress, Source, analyse_with_model};
 use crate::report::{self, RunReport, StageTime};
 use crate::rundir::RunDir;
 
@@ -233,26 +233,40 @@ pub fn run(args: &RunArgs, quiet: bool) -> Result<()> {
     let explicit = args.name.is_some();
     let name = args.name.clone().unwrap_or_else(|| default_name(args));
     let dir = RunDir::create(&config.output.out, &name, explicit)?;
+    let (report, path) = analyse_into(dir, &args.input.source(), &config, &name, quiet)?;
+    print_summary(&report, &path);
+    Ok(())
+}
+
+/// What `themata run` does once its configuration is settled: analyses `source` into `dir`,
+/// writes every output and commits the folder. Returns the report and the folder's final path.
+/// `themata batch` runs each job through here.
+pub fn analyse_into(
+    dir: RunDir,
+    source: &Source,
+    config: &Config,
+    name: &str,
+    quiet: bool,
+) -> Result<(RunReport, PathBuf)> {
     super::guard_interrupts(&dir);
     super::fault::inject_panic_for_tests();
     let bars = Bars::new(quiet);
     let progress: &dyn Progress = &bars;
-    let (mut report, model) = with_runtime(&config, || {
-        analyse_with_model(&args.input.source(), &config, &name, progress)
+    let (mut report, model) = with_runtime(config, || {
+        analyse_with_model(source, config, name, progress)
     })?;
     for w in &report.warnings {
         log::warn!("{w}");
     }
     let formats = chart_formats(&config.output.charts);
-    with_runtime(&config, || {
+    with_runtime(config, || {
         write_outputs(&mut report, &dir, &formats, progress)
     })?;
     if let Some(model) = &model {
         model.write(&dir)?;
     }
     let path = super::commit_guarded(dir)?;
-    print_summary(&report, &path);
-    Ok(())
+    Ok((report, path))
 }
 
 fn print_summary(report: &RunReport, path: &std::path::Path) {
