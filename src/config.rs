@@ -52,6 +52,8 @@ pub struct Config {
     pub themes: ThemeParams,
     /// Where and what to write.
     pub output: OutputParams,
+    /// How `themata compare` matches and classifies two runs' themes.
+    pub compare: crate::compare::CompareParams,
 }
 
 impl Default for Config {
@@ -76,6 +78,7 @@ impl Default for Config {
             cluster: ClusterParams::default(),
             themes: ThemeParams::default(),
             output: OutputParams::default(),
+            compare: crate::compare::CompareParams::default(),
         }
     }
 }
@@ -240,6 +243,7 @@ impl Config {
         table("reduce", self.reduce.check())?;
         table("cluster", self.cluster.check())?;
         table("themes", self.themes.check())?;
+        table("compare", self.compare.check())?;
         for f in &self.output.charts {
             if !matches!(f.as_str(), "png" | "svg") {
                 return Err(Error::param(

@@ -36,6 +36,8 @@ enum Command {
     Bench(cmd::bench::BenchArgs),
     /// Print the quality scores of a run (NMI, ARI, V-measure… when it had labels).
     Eval(cmd::eval::EvalArgs),
+    /// Match the themes of two runs: persisted, split, merged, new or gone.
+    Compare(cmd::compare::CompareArgs),
 }
 
 fn main() {
@@ -60,6 +62,7 @@ fn main() {
         Command::Chart(a) => cmd::chart::run(a),
         Command::Eval(a) => cmd::eval::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Compare(a) => cmd::compare::run(a),
     });
     match result {
         Ok(Ok(())) => {

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod chart;
+pub mod compare;
 pub mod eval;
 pub mod fault;
 pub mod run;
