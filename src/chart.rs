@@ -15,6 +15,7 @@
 
 mod axis;
 mod charted;
+mod flow;
 pub(crate) mod palette;
 mod plots;
 mod scene;
@@ -27,6 +28,7 @@ use crate::{Error, Result};
 
 pub(crate) use axis::thousands as group_thousands;
 pub use charted::MAX_CHART_THEMES;
+pub use flow::{Flow, FlowBand, FlowNode};
 pub use palette::theme_color;
 pub(crate) use plots::article_name as article_display_name;
 pub use scene::MAX_CANVAS_PIXELS;
@@ -116,18 +118,49 @@ pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Resu
             }
         };
         for &format in &formats_seen {
-            let path = dir.join(format!("{name}.{}", format.extension()));
-            match format {
-                ChartFormat::Svg => {
-                    let svg = scene.to_svg()?;
-                    std::fs::write(&path, svg).map_err(|e| Error::io(&path, e))?;
-                }
-                ChartFormat::Png => scene.to_png(&path)?,
-            }
-            drawn.written.push(path);
+            drawn.written.push(write_scene(&scene, dir, name, format)?);
         }
     }
     Ok(drawn)
+}
+
+/// Draws a bipartite flow chart (`themata compare`'s) as `dir/<name>.<ext>` in each format and
+/// returns the paths written. A flow too large for a canvas is an error naming the chart.
+pub fn draw_flow(
+    flow: &Flow,
+    dir: &Path,
+    name: &str,
+    formats: &[ChartFormat],
+) -> Result<Vec<PathBuf>> {
+    let scene = flow::layout(flow)
+        .map_err(|bad| Error::Internal(format!("chart `{name}` not drawn: {bad}")))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut written: Vec<PathBuf> = Vec::new();
+    for &format in formats {
+        let path = dir.join(format!("{name}.{}", format.extension()));
+        if !written.contains(&path) {
+            written.push(write_scene(&scene, dir, name, format)?);
+        }
+    }
+    Ok(written)
+}
+
+/// Renders `scene` as `dir/<name>.<ext>` in `format` and returns the path.
+fn write_scene(
+    scene: &scene::Scene,
+    dir: &Path,
+    name: &str,
+    format: ChartFormat,
+) -> Result<PathBuf> {
+    let path = dir.join(format!("{name}.{}", format.extension()));
+    match format {
+        ChartFormat::Svg => {
+            let svg = scene.to_svg()?;
+            std::fs::write(&path, svg).map_err(|e| Error::io(&path, e))?;
+        }
+        ChartFormat::Png => scene.to_png(&path)?,
+    }
+    Ok(path)
 }
 
 /// Shortens `s` to at most `max_chars` characters, ending it with `…` when it was cut.

@@ -54,6 +54,8 @@ pub struct Config {
     pub output: OutputParams,
     /// How `themata assign` places new units in a saved run's themes.
     pub assign: AssignParams,
+    /// How `themata compare` matches and classifies two runs' themes.
+    pub compare: crate::compare::CompareParams,
 }
 
 impl Default for Config {
@@ -79,6 +81,7 @@ impl Default for Config {
             themes: ThemeParams::default(),
             output: OutputParams::default(),
             assign: AssignParams::default(),
+            compare: crate::compare::CompareParams::default(),
         }
     }
 }
@@ -283,6 +286,7 @@ impl Config {
         table("cluster", self.cluster.check())?;
         table("themes", self.themes.check())?;
         table("assign", self.assign.check())?;
+        table("compare", self.compare.check())?;
         for f in &self.output.charts {
             if !matches!(f.as_str(), "png" | "svg") {
                 return Err(Error::param(

@@ -12,6 +12,7 @@ pub mod bench;
 pub mod chart;
 pub mod cluster;
 pub mod cmd;
+pub mod compare;
 pub mod config;
 pub mod error;
 pub mod eval;

@@ -40,6 +40,8 @@ enum Command {
     Eval(cmd::eval::EvalArgs),
     /// Run the analyses a job file lists into out/<batch>/, with an index page of them all.
     Batch(cmd::batch::BatchArgs),
+    /// Match the themes of two runs: persisted, split, merged, new or gone.
+    Compare(cmd::compare::CompareArgs),
 }
 
 fn main() {
@@ -66,6 +68,7 @@ fn main() {
         Command::Eval(a) => cmd::eval::run(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Batch(a) => cmd::batch::run(a, cli.quiet),
+        Command::Compare(a) => cmd::compare::run(a),
     });
     match result {
         Ok(Ok(())) => {

@@ -13,13 +13,13 @@ use super::tree::Tree;
 use crate::report::{ArticleInfo, RunReport};
 use crate::{Error, Result};
 
-const MARGIN: i32 = 24;
-const TITLE: Font = Font::bold(24.0);
-const SUBTITLE: Font = Font::regular(15.5);
+pub(super) const MARGIN: i32 = 24;
+pub(super) const TITLE: Font = Font::bold(24.0);
+pub(super) const SUBTITLE: Font = Font::regular(15.5);
 const AXIS_TITLE: Font = Font::bold(15.5);
-const TICK: Font = Font::regular(14.0);
-const LABEL: Font = Font::regular(15.0);
-const LABEL_BOLD: Font = Font::bold(15.0);
+pub(super) const TICK: Font = Font::regular(14.0);
+pub(super) const LABEL: Font = Font::regular(15.0);
+pub(super) const LABEL_BOLD: Font = Font::bold(15.0);
 const CELL: Font = Font::regular(13.0);
 
 /// Most points the theme map draws; larger runs show an evenly spaced subsample.
@@ -74,7 +74,7 @@ pub(crate) fn article_name(a: &ArticleInfo) -> &str {
 }
 
 /// Draws title and subtitle; returns the y where the chart body may start.
-fn header(s: &mut Scene, title: &str, subtitle: &str) -> i32 {
+pub(super) fn header(s: &mut Scene, title: &str, subtitle: &str) -> i32 {
     let max = s.w - 2 * MARGIN;
     let mut y = MARGIN + TITLE.line_height() / 2;
     s.text(&TITLE.fit(title, max), MARGIN, y, TITLE, TEXT, Align::Left);
@@ -95,7 +95,7 @@ fn header(s: &mut Scene, title: &str, subtitle: &str) -> i32 {
 }
 
 /// Height `header` takes.
-fn header_height(subtitle: bool) -> i32 {
+pub(super) fn header_height(subtitle: bool) -> i32 {
     MARGIN + TITLE.line_height() + 6 + if subtitle { SUBTITLE.line_height() } else { 0 } + 18
 }
 

@@ -6,6 +6,7 @@ pub mod assign;
 pub mod batch;
 pub mod bench;
 pub mod chart;
+pub mod compare;
 pub mod eval;
 pub mod fault;
 pub mod run;

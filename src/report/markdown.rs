@@ -245,7 +245,8 @@ fn named_section(s: &mut String, report: &RunReport) {
 }
 
 /// Escapes the characters that would break a Markdown table or start markup.
-fn md_escape(s: &str) -> String {
+/// `s` with the characters that Markdown tables and emphasis would read escaped.
+pub fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#') {
