@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{CleanParams, IngestParams};
 use crate::reduce::LsaParams;
 use crate::themes::ThemeParams;
+use crate::timeline::TimeParams;
 use crate::units::UnitParams;
 use crate::vectorize::TfidfParams;
 
@@ -52,6 +53,8 @@ pub struct Config {
     pub themes: ThemeParams,
     /// Where and what to write.
     pub output: OutputParams,
+    /// Themes over time (when the articles have dates).
+    pub time: TimeParams,
 }
 
 impl Default for Config {
@@ -76,6 +79,7 @@ impl Default for Config {
             cluster: ClusterParams::default(),
             themes: ThemeParams::default(),
             output: OutputParams::default(),
+            time: TimeParams::default(),
         }
     }
 }
@@ -240,6 +244,8 @@ impl Config {
         table("reduce", self.reduce.check())?;
         table("cluster", self.cluster.check())?;
         table("themes", self.themes.check())?;
+        table("time", self.time.check())?;
+        self.ingest.check()?;
         for f in &self.output.charts {
             if !matches!(f.as_str(), "png" | "svg") {
                 return Err(Error::param(

@@ -15,6 +15,7 @@ use crate::ingest::{self, Corpus};
 use crate::reduce;
 use crate::report::model::*;
 use crate::themes;
+use crate::timeline;
 use crate::units::{self, Units};
 use crate::vectorize;
 
@@ -111,6 +112,8 @@ pub fn analyse(
     };
     let corpus = st.time("ingest", || ingest(source, config))?;
     config.huge_pages.apply(corpus.bytes());
+    // Before the expensive stages, so that a bin finer than the dates is refused at once.
+    let binning = timeline::bin_articles(&corpus.articles, &config.time)?;
     let units = st.time("units", || units::split(&corpus, &config.units))?;
     let texts = units.texts(&corpus);
     let tfidf = st.time("vectorize", || {
@@ -163,7 +166,17 @@ pub fn analyse(
         )
     })?;
 
+    let over_time = match &binning {
+        Some(b) => Some(st.time("over time", || {
+            timeline::over_time(b, &units, &th, &tfidf, &config.vectorize, &config.time)
+        })?),
+        None => None,
+    };
+
     let mut warnings = corpus.warnings.clone();
+    if corpus.dates.is_some() && binning.is_none() {
+        warnings.push("no article has a readable date: no themes over time".into());
+    }
     if let Some(g) = &guide {
         warnings.extend(g.warnings.iter().cloned());
     }
@@ -214,6 +227,7 @@ pub fn analyse(
             vocabulary: tfidf.matrix.cols(),
             nnz: tfidf.matrix.nnz(),
             dims: lsa.embedding.ncols(),
+            dates: date_stats(&corpus),
         },
         articles: article_infos(&corpus, &units, &th.assignment, k),
         themes: th
@@ -287,7 +301,27 @@ pub fn analyse(
                 term_share: m.term_share,
             })
             .collect(),
+        themes_over_time: over_time,
         cleaning: corpus.cleaning,
+    })
+}
+
+/// How the dates were read, for run.json (`None` when no date field was named).
+fn date_stats(corpus: &Corpus) -> Option<DateStats> {
+    let t = corpus.dates.as_ref()?;
+    Some(DateStats {
+        field: t.field.clone(),
+        dated_articles: corpus.articles.iter().filter(|a| a.date.is_some()).count(),
+        missing_dates: t.missing,
+        unreadable_dates: t.unreadable,
+        unreadable_examples: t
+            .examples
+            .iter()
+            .map(|(id, value)| UnreadableDate {
+                id: id.clone(),
+                value: value.clone(),
+            })
+            .collect(),
     })
 }
 
@@ -364,6 +398,7 @@ fn article_infos(
                     .iter()
                     .map(|&x| if n == 0 { 0.0 } else { x as f32 / n as f32 })
                     .collect(),
+                date: a.date.map(|d| d.iso()),
             }
         })
         .collect()

@@ -7,6 +7,7 @@
 pub mod html;
 pub mod markdown;
 pub mod model;
+pub mod over_time;
 pub mod validate;
 
 use std::path::Path;
@@ -49,6 +50,7 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         timings,
         warnings,
         named_themes,
+        themes_over_time,
         cleaning: _,
     } = report;
     let rest = RunReport {
@@ -68,6 +70,7 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         timings: timings.clone(),
         warnings: warnings.clone(),
         named_themes: named_themes.clone(),
+        themes_over_time: themes_over_time.clone(),
         cleaning: Vec::new(),
     };
     let mut text = Vec::new();
@@ -286,13 +289,18 @@ pub fn read_json(path: &Path) -> Result<RunReport> {
 }
 
 /// `assignments.csv`: one row per unit,
-/// `unit_id,article_id,ordinal,start,end,theme_id,theme_label` and `label` when the corpus has
-/// labels.
+/// `unit_id,article_id,ordinal,start,end,theme_id,theme_label`, then `label` when the corpus has
+/// labels and `date` (the article's, ISO 8601 at its precision; empty when undated) when it has
+/// dates.
 pub fn to_csv(report: &RunReport) -> Result<String> {
     use rayon::prelude::*;
     use std::fmt::Write as _;
     let labelled = report.articles.iter().any(|a| a.label.is_some());
-    let header = csv_header(labelled);
+    let dated = report.articles.iter().any(|a| a.date.is_some());
+    let mut header = csv_header(labelled);
+    if dated {
+        header.push("date");
+    }
     let done = |w: csv::Writer<Vec<u8>>| w.into_inner().map_err(csv_error);
     let mut head = csv::Writer::from_writer(Vec::new());
     head.write_record(&header).map_err(csv_error)?;
@@ -325,6 +333,10 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
                     .map_err(csv_error)?;
                 if labelled {
                     w.write_field(a.label.as_deref().unwrap_or_default())
+                        .map_err(csv_error)?;
+                }
+                if dated {
+                    w.write_field(a.date.as_deref().unwrap_or_default())
                         .map_err(csv_error)?;
                 }
                 w.write_record(None::<&[u8]>).map_err(csv_error)?;
@@ -410,6 +422,7 @@ mod tests {
                 label: labelled.then(|| names[(i + 2) % names.len()].to_string()),
                 units: 0,
                 mix: Vec::new(),
+                date: None,
             })
             .collect();
         let themes = (0..3)
@@ -455,6 +468,7 @@ mod tests {
             timings: Vec::new(),
             warnings: Vec::new(),
             named_themes: Vec::new(),
+            themes_over_time: None,
             cleaning: Vec::new(),
         }
     }
