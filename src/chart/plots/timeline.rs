@@ -1,8 +1,10 @@
 //! 8. Themes over time: each theme's share of the passages in each time bin, one line per theme.
 //!
-//! With many themes a chart of lines in twenty colours reads as noise, so the
-//! [`HIGHLIGHTED`] themes with the most dated passages are drawn in colour, thick, and named in
-//! the legend; the others are thin grey lines behind them, their shape still visible. A report
+//! With many themes a chart of lines in twenty colours reads as noise, so the [`HIGHLIGHTED`]
+//! themes whose share moves most (highest minus lowest share over the bins) are drawn in colour,
+//! thick, and named in the legend; the others are thin grey lines behind them, their shape still
+//! visible. A chart over time is read for change, so the themes that change most are named,
+//! not the largest. A report
 //! without dates draws nothing.
 
 use super::*;
@@ -61,8 +63,8 @@ pub(crate) fn themes_over_time(
         _ => String::new(),
     };
     let mut subtitle = format!(
-        "share of each {}'s dated passages, {span}; the {} themes with the most dated passages \
-         in colour",
+        "share of each {}'s dated passages, {span}; in colour the {} themes whose share moves \
+         most",
         ot.bin.name(),
         highlighted.len()
     );
@@ -172,15 +174,23 @@ pub(crate) fn themes_over_time(
     Ok(Some(s))
 }
 
-/// The charted themes with the most dated passages, at most [`HIGHLIGHTED`], in id order.
+/// The charted themes whose share moves most over the bins (ties to the lower id), at most
+/// [`HIGHLIGHTED`], in id order.
 fn highlighted(ot: &OverTime, charted: &Charted) -> Vec<usize> {
-    let dated = |t: usize| {
-        ot.themes
-            .get(t)
-            .map_or(0, |x| x.units.iter().sum::<usize>())
+    let moves = |t: usize| {
+        ot.themes.get(t).map_or(0.0, |x| {
+            let (lo, hi) = x
+                .share
+                .iter()
+                .map(|&v| finite(v))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                });
+            if hi >= lo { hi - lo } else { 0.0 }
+        })
     };
     let mut ids: Vec<usize> = charted.ids.clone();
-    ids.sort_by_key(|&t| (std::cmp::Reverse(dated(t)), t));
+    ids.sort_by(|&a, &b| moves(b).total_cmp(&moves(a)).then(a.cmp(&b)));
     ids.truncate(HIGHLIGHTED);
     ids.sort_unstable();
     ids
