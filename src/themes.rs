@@ -764,6 +764,38 @@ mod tests {
     }
 
     #[test]
+    fn group_terms_of_a_whole_theme_are_its_class_terms() {
+        // The per-bin ranking is class_tfidf's own: a group holding all of a theme's units
+        // ranks its terms exactly as the theme's, under raw and sublinear tf.
+        let texts: Vec<String> = (0..12)
+            .map(|i| match i % 3 {
+                0 => format!("boat sail boat harbour crew w{}", i % 4),
+                1 => format!("train rail station rail rail w{}", i % 4),
+                _ => format!("boat train harbour station w{}", i % 4),
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let assignment: Vec<usize> = (0..12).map(|i| i % 3).collect();
+        for sublinear_tf in [false, true] {
+            let params = crate::vectorize::TfidfParams {
+                sublinear_tf,
+                ..Default::default()
+            };
+            let tfidf = crate::vectorize::fit_transform(&refs, &params).unwrap();
+            let class = class_tfidf(&assignment, 3, &tfidf, &params, 6);
+            let groups: Vec<Vec<usize>> = (0..3)
+                .map(|t| (0..12).filter(|&u| assignment[u] == t).collect())
+                .collect();
+            let per_group = group_terms(&groups, &tfidf, &params, &class.icf, 6);
+            assert_eq!(per_group, class.top, "sublinear_tf = {sublinear_tf}");
+            assert_eq!(
+                group_terms(&[Vec::new()], &tfidf, &params, &class.icf, 6),
+                [Vec::<(String, f32)>::new()]
+            );
+        }
+    }
+
+    #[test]
     fn one_unit_repeating_a_token_does_not_name_its_theme_with_sublinear_tf() {
         // Theme 0: nine units about boats, one unit that is a token repeated 300 times (as a
         // uuencoded attachment is); theme 1: units about trains.
