@@ -38,15 +38,18 @@ for line in open(f"{out}/times"):
 p, d = statistics.median(t["plain"]), statistics.median(t["dated"])
 print(f"median without dates {p:.3f} s, with dates {d:.3f} s: {100 * (d / p - 1):+.1f} %")
 stage = lambda r, name: sum(x["seconds"] for x in r["timings"] if x["stage"] == name)
-ot, charts_p, charts_d = [], [], []
+ot, charts_p, charts_d, ing_p, ing_d = [], [], [], [], []
 for i in range(1, runs + 1):
     rp = json.load(open(f"{out}/plain{i}/run.json"))
     rd = json.load(open(f"{out}/dated{i}/run.json"))
     ot.append(stage(rd, "over time"))
     charts_p.append(stage(rp, "charts"))
     charts_d.append(stage(rd, "charts"))
+    ing_p.append(stage(rp, "ingest"))
+    ing_d.append(stage(rd, "ingest"))
 print(f"'over time' stage: median {1000 * statistics.median(ot):.1f} ms; charts stage "
-      f"{statistics.median(charts_p):.3f} s without, {statistics.median(charts_d):.3f} s with")
+      f"{statistics.median(charts_p):.3f} s without, {statistics.median(charts_d):.3f} s with; "
+      f"ingest {statistics.median(ing_p):.3f} s without, {statistics.median(ing_d):.3f} s with")
 r = json.load(open(f"{out}/dated1/run.json"))
 o = r["themes_over_time"]
 print(f"{r['corpus']['articles']} articles, {r['corpus']['units']} units, {len(r['themes'])} themes, "
