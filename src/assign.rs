@@ -224,6 +224,7 @@ pub fn assign(
             vocabulary: x.cols(),
             nnz: x.nnz(),
             dims: model.meta.dims,
+            dates: pipeline::date_stats(&corpus),
         },
         articles: pipeline::article_infos(&corpus, &units, &assignment, k),
         themes: new_themes,
@@ -249,6 +250,9 @@ pub fn assign(
         warnings,
         named_themes: run.named_themes.clone(),
         cleaning: corpus.cleaning,
+        // Not binned: the themes' terms per bin need the run's class-based TF-IDF; the articles'
+        // dates are in run.json and assignments.csv.
+        themes_over_time: None,
         assignment: Some(AssignmentInfo {
             of: of.into(),
             run: model.meta.run.clone(),

@@ -627,6 +627,7 @@ pub fn article(id: &str, text: &str, label: Option<&str>) -> Article {
         source: id.into(),
         label: label.map(Into::into),
         text: text.into(),
+        date: None,
     }
 }
 

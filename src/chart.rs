@@ -2,7 +2,8 @@
 //!
 //! In: a [`RunReport`] and the run's `charts/` folder. Out: one PNG and/or SVG file per chart
 //! (`theme_map`, `top_terms`, `theme_sizes`, `article_theme_heatmap`, `theme_similarity`,
-//! `dendrogram`, and `k_selection` when k was chosen automatically).
+//! `dendrogram`, `k_selection` when k was chosen automatically, and `themes_over_time` when the
+//! articles have dates).
 //!
 //! Charts that draw one row, column, panel or label per theme show at most [`MAX_CHART_THEMES`]
 //! (the largest, saying so in their subtitle), and no canvas may exceed [`MAX_CANVAS_PIXELS`]: a
@@ -52,7 +53,7 @@ impl ChartFormat {
     }
 }
 
-/// The names of the charts [`draw_all`] may write, in the order it writes them.
+/// The charts [`draw_all`] may write for any run, in the order it writes them.
 pub const CHART_NAMES: [&str; 7] = [
     "theme_map",
     "top_terms",
@@ -63,10 +64,19 @@ pub const CHART_NAMES: [&str; 7] = [
     "k_selection",
 ];
 
+/// The charts [`draw_all`] writes after [`CHART_NAMES`] when the report has themes over time
+/// (its articles have dates).
+pub const OVER_TIME_CHART_NAMES: [&str; 1] = ["themes_over_time"];
+
+/// Every chart [`draw_all`] may write, in the order it writes them.
+pub fn all_chart_names() -> impl Iterator<Item = &'static str> {
+    CHART_NAMES.into_iter().chain(OVER_TIME_CHART_NAMES)
+}
+
 /// What [`draw_all`] did: the files it wrote and the charts it had to leave out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Drawn {
-    /// The paths written, chart by chart in [`CHART_NAMES`] order, each chart's formats in the
+    /// The paths written, chart by chart in [`all_chart_names`] order, each chart's formats in the
     /// order given.
     pub written: Vec<PathBuf>,
     /// One sentence per chart not drawn because its canvas could not be rendered, naming the
@@ -106,7 +116,7 @@ pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Resu
     if formats_seen.is_empty() {
         return Ok(drawn);
     }
-    for name in CHART_NAMES {
+    for name in all_chart_names() {
         let scene = match plots::build(name, report)? {
             plots::Layout::Scene(scene) => scene,
             plots::Layout::Nothing => continue,

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{CleanParams, IngestParams};
 use crate::reduce::LsaParams;
 use crate::themes::ThemeParams;
+use crate::timeline::TimeParams;
 use crate::units::UnitParams;
 use crate::vectorize::TfidfParams;
 
@@ -56,6 +57,8 @@ pub struct Config {
     pub assign: AssignParams,
     /// How `themata compare` matches and classifies two runs' themes.
     pub compare: crate::compare::CompareParams,
+    /// Themes over time (when the articles have dates).
+    pub time: TimeParams,
 }
 
 impl Default for Config {
@@ -82,6 +85,7 @@ impl Default for Config {
             output: OutputParams::default(),
             assign: AssignParams::default(),
             compare: crate::compare::CompareParams::default(),
+            time: TimeParams::default(),
         }
     }
 }
@@ -287,6 +291,8 @@ impl Config {
         table("themes", self.themes.check())?;
         table("assign", self.assign.check())?;
         table("compare", self.compare.check())?;
+        table("time", self.time.check())?;
+        self.ingest.check()?;
         for f in &self.output.charts {
             if !matches!(f.as_str(), "png" | "svg") {
                 return Err(Error::param(

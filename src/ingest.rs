@@ -15,6 +15,7 @@
 mod bytes;
 mod capped;
 pub mod clean;
+pub mod date;
 mod lines;
 mod record;
 
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use bytes::{load_bytes, load_bytes_with};
 use capped::{Capped, Mark};
 pub use clean::{CleanParams, Cleaned, Cleaner, DroppedLine, Rule};
+use date::{ArticleDate, DateRules};
 use lines::{Line, LineBlock, LineBlocks};
 
 use crate::error::{Error, Result};
@@ -60,6 +62,16 @@ pub struct IngestParams {
     /// while it is read, so a small file cannot inflate into more than memory holds. `0`: no
     /// limit.
     pub max_decompressed_bytes: u64,
+    /// JSON Lines / CSV field holding each article's date (`""`: no dates). For plain-text
+    /// files any non-empty name turns on the dateline and file-name rules below.
+    pub date_field: String,
+    /// Plain-text files: how many first non-blank lines are searched for a dateline.
+    pub date_lines: usize,
+    /// Plain-text files: regexes tried on each of the first `date_lines` lines; the text of the
+    /// group named `date` must read as a date ([`date::parse_date`]).
+    pub date_line_patterns: Vec<String>,
+    /// Plain-text files: regexes tried on the file name when no line gives a date.
+    pub date_file_patterns: Vec<String>,
     /// Keep articles whose text is empty after cleaning, so articles line up with the input
     /// records (`themata vectorize` sets it; not a config key). Off, they are left out with a
     /// warning. Either way a corpus with no text at all is an error.
@@ -78,6 +90,16 @@ impl Default for IngestParams {
             strict: false,
             skip_bad_records: false,
             max_decompressed_bytes: MAX_DECOMPRESSED_BYTES,
+            date_field: String::new(),
+            date_lines: 5,
+            date_line_patterns: vec![
+                r"^(?P<date>.{4,40})$".into(),
+                r"(?i)^(?:published|posted|updated|dated?)(?:\s+on)?\s*:?\s*(?P<date>.{4,60}?)\s*$"
+                    .into(),
+            ],
+            date_file_patterns: vec![
+                r"(?:^|[^0-9])(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[^0-9]|$)".into(),
+            ],
             keep_empty: false,
         }
     }
@@ -96,6 +118,8 @@ pub struct Article {
     pub label: Option<String>,
     /// Cleaned text (or the raw text with cleaning off); unit spans index into it.
     pub text: String,
+    /// The article's date, when dates are read (`ingest.date_field`) and it has a readable one.
+    pub date: Option<ArticleDate>,
 }
 
 /// All articles of a run, plus what ingest noticed on the way.
@@ -115,6 +139,49 @@ pub struct Corpus {
     pub web_pages: usize,
     /// Articles whose characters Unicode normalisation changed (quotes, dashes, spaces, NFC).
     pub normalized_articles: usize,
+    /// How the articles' dates were read (`None` when `ingest.date_field` is empty).
+    pub dates: Option<DateTally>,
+}
+
+/// Most examples of unreadable dates kept (run.json and the warning name them).
+pub const DATE_EXAMPLES: usize = 5;
+
+/// What reading the articles' dates found: how many records had none or one that could not be
+/// read, with a few of the latter named.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DateTally {
+    /// The field dates were read from (for plain-text files, the dateline and file-name rules).
+    pub field: String,
+    /// Records without the field (or with it empty or null); plain-text files with no date found.
+    pub missing: usize,
+    /// Records whose date is none of the accepted forms.
+    pub unreadable: usize,
+    /// The first [`DATE_EXAMPLES`] unreadable dates: (article id, the value as given).
+    pub examples: Vec<(String, String)>,
+}
+
+/// A record's date as read.
+#[derive(Debug, Clone, PartialEq)]
+enum DateRead {
+    /// Dates are not read, or the record has none.
+    Missing,
+    /// Read.
+    Found(ArticleDate),
+    /// Present but none of the accepted forms: the value as given.
+    Unreadable(String),
+}
+
+impl DateRead {
+    fn of(value: Option<String>) -> DateRead {
+        match value {
+            None => DateRead::Missing,
+            Some(v) if v.trim().is_empty() => DateRead::Missing,
+            Some(v) => match date::parse_date(&v) {
+                Some(d) => DateRead::Found(d),
+                None => DateRead::Unreadable(v),
+            },
+        }
+    }
 }
 
 /// One line that cleaning removed, with the article it came from.
@@ -124,6 +191,39 @@ pub struct CleaningRecord {
     pub article_id: String,
     /// The line, its number and the rule that dropped it.
     pub dropped: DroppedLine,
+}
+
+impl DateTally {
+    /// The warning about records without a readable date, if any.
+    pub fn warning(&self) -> Option<String> {
+        if self.missing == 0 && self.unreadable == 0 {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if self.unreadable > 0 {
+            let examples: Vec<String> = self
+                .examples
+                .iter()
+                .map(|(id, v)| format!("{id}: {v:?}"))
+                .collect();
+            parts.push(format!(
+                "{} record(s) have a `{}` that is not a date themata reads (e.g. {})",
+                self.unreadable,
+                self.field,
+                examples.join(", ")
+            ));
+        }
+        if self.missing > 0 {
+            parts.push(format!(
+                "{} record(s) have no `{}`",
+                self.missing, self.field
+            ));
+        }
+        Some(format!(
+            "{}; they are analysed but left out of themes over time",
+            parts.join("; ")
+        ))
+    }
 }
 
 impl Corpus {
@@ -193,7 +293,8 @@ pub fn embedded_seeds() -> Vec<InMemoryFile> {
 /// ```
 pub fn load(inputs: &[PathBuf], params: &IngestParams, clean: &CleanParams) -> Result<Corpus> {
     let cleaner = cleaner_for(params, clean)?;
-    let mut reader = Reader::new(params, cleaner.as_ref());
+    let date_rules = date_rules_for(params)?;
+    let mut reader = Reader::new(params, cleaner.as_ref(), date_rules.as_ref());
     for input in inputs {
         let meta = std::fs::metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
@@ -228,13 +329,15 @@ pub fn load_in_memory(
     clean: &CleanParams,
 ) -> Result<Corpus> {
     let cleaner = cleaner_for(params, clean)?;
-    let mut reader = Reader::new(params, cleaner.as_ref());
+    let date_rules = date_rules_for(params)?;
+    let mut reader = Reader::new(params, cleaner.as_ref(), date_rules.as_ref());
     for f in files {
         let stem = Path::new(&f.name)
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| f.name.clone());
-        reader.push(stem, f.name.clone(), None, f.text.clone());
+        let date = reader.text_date(&f.text, &f.name);
+        reader.push(stem, f.name.clone(), None, f.text.clone(), date);
     }
     reader.finish(&[PathBuf::from("seeds")])
 }
@@ -297,11 +400,38 @@ fn cleaner_for(params: &IngestParams, clean: &CleanParams) -> Result<Option<Clea
     params.clean.then(|| Cleaner::new(clean)).transpose()
 }
 
+/// The rules that date plain-text files, or `None` when dates are not read.
+fn date_rules_for(params: &IngestParams) -> Result<Option<DateRules>> {
+    (!params.date_field.is_empty())
+        .then(|| {
+            DateRules::new(
+                params.date_lines,
+                &params.date_line_patterns,
+                &params.date_file_patterns,
+            )
+        })
+        .transpose()
+}
+
+impl IngestParams {
+    /// Validates the keys that can be wrong on their own: the date rules must compile.
+    pub fn check(&self) -> Result<()> {
+        DateRules::new(
+            self.date_lines,
+            &self.date_line_patterns,
+            &self.date_file_patterns,
+        )
+        .map(|_| ())
+    }
+}
+
 struct Reader<'a> {
     params: &'a IngestParams,
     /// The cleaning rules; `None` when `params.clean` is off.
     cleaner: Option<&'a Cleaner>,
     corpus: Corpus,
+    /// The rules that date plain-text files; `None` when dates are not read.
+    date_rules: Option<&'a DateRules>,
     /// What the `.gz` inputs read so far count against `ingest.max_decompressed_bytes`: one
     /// budget for the whole run, so a folder of small bombs is no way around it.
     gz_charged: u64,
@@ -309,11 +439,23 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader with no articles yet; `cleaner` is used only when `params.clean` is on.
-    fn new(params: &'a IngestParams, cleaner: Option<&'a Cleaner>) -> Self {
+    fn new(
+        params: &'a IngestParams,
+        cleaner: Option<&'a Cleaner>,
+        date_rules: Option<&'a DateRules>,
+    ) -> Self {
+        let dates = (!params.date_field.is_empty()).then(|| DateTally {
+            field: params.date_field.clone(),
+            ..DateTally::default()
+        });
         Reader {
             params,
             cleaner: cleaner.filter(|_| params.clean),
-            corpus: Corpus::default(),
+            corpus: Corpus {
+                dates,
+                ..Corpus::default()
+            },
+            date_rules,
             gz_charged: 0,
         }
     }
@@ -340,7 +482,15 @@ impl Reader<'_> {
         self.corpus.warnings.push(msg);
     }
 
-    fn push(&mut self, id: String, source: String, label: Option<String>, raw: String) {
+    fn push(
+        &mut self,
+        id: String,
+        source: String,
+        label: Option<String>,
+        raw: String,
+        date: DateRead,
+    ) {
+        let date = self.tally_date(&id, date);
         let (text, title) = self.corpus.take_cleaning(&id, clean(self.cleaner, raw));
         self.corpus.articles.push(Article {
             id,
@@ -348,7 +498,32 @@ impl Reader<'_> {
             source,
             label,
             text,
+            date,
         });
+    }
+
+    /// Counts a record's date into the corpus's tally; its date, if readable.
+    fn tally_date(&mut self, id: &str, date: DateRead) -> Option<ArticleDate> {
+        let tally = self.corpus.dates.as_mut()?;
+        match date {
+            DateRead::Found(d) => return Some(d),
+            DateRead::Missing => tally.missing += 1,
+            DateRead::Unreadable(v) => {
+                tally.unreadable += 1;
+                if tally.examples.len() < DATE_EXAMPLES {
+                    tally.examples.push((id.to_string(), v));
+                }
+            }
+        }
+        None
+    }
+
+    /// A plain-text article's date by the `[ingest]` rules (when dates are read).
+    fn text_date(&self, text: &str, file_name: &str) -> DateRead {
+        match self.date_rules.and_then(|r| r.find(text, file_name)) {
+            Some(d) => DateRead::Found(d),
+            None => DateRead::Missing,
+        }
     }
 
     fn read_path(&mut self, path: &Path) -> Result<()> {
@@ -404,7 +579,12 @@ impl Reader<'_> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        self.push(id, path.display().to_string(), None, text);
+        let file_name = path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let date = self.text_date(&text, &file_name);
+        self.push(id, path.display().to_string(), None, text, date);
         Ok(())
     }
 
@@ -524,8 +704,14 @@ impl Reader<'_> {
             match p {
                 Parsed::Blank => {}
                 Parsed::Bad(message) => self.bad_record(path, format!("line {no}"), message)?,
-                Parsed::Record { id, label, cleaned } => {
+                Parsed::Record {
+                    id,
+                    label,
+                    date,
+                    cleaned,
+                } => {
                     let id = id.unwrap_or_else(|| no.to_string());
+                    let date = self.tally_date(&id, date);
                     let (text, title) = self.corpus.take_cleaning(&id, cleaned);
                     self.corpus.articles.push(Article {
                         id,
@@ -533,6 +719,7 @@ impl Reader<'_> {
                         source: format!("{}:{no}", path.display()),
                         label,
                         text,
+                        date,
                     });
                 }
             }
@@ -587,6 +774,21 @@ impl Reader<'_> {
         let label_col = (!self.params.label_field.is_empty())
             .then(|| col(&self.params.label_field))
             .flatten();
+        let date_col = match self.params.date_field.as_str() {
+            "" => None,
+            name => Some(col(name).ok_or_else(|| Error::Input {
+                path: path.into(),
+                record: Some("header".into()),
+                message: format!(
+                    "no date column `{name}` (columns: {}); name it with --date-field",
+                    headers
+                        .iter()
+                        .map(|h| String::from_utf8_lossy(h).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?),
+        };
         let mut rec = csv::ByteRecord::new();
         let mut row = 0usize;
         loop {
@@ -643,7 +845,11 @@ impl Reader<'_> {
             let text = get(text_col);
             let id = id_col.map(get).unwrap_or_else(|| row.to_string());
             let label = label_col.map(get);
-            self.push(id, format!("{}:{line}", path.display()), label, text);
+            let date = match date_col {
+                Some(c) => DateRead::of(Some(get(c))),
+                None => DateRead::Missing,
+            };
+            self.push(id, format!("{}:{line}", path.display()), label, text, date);
         }
         Ok(())
     }
@@ -666,6 +872,9 @@ impl Reader<'_> {
                 let msg = format!("{empty} article(s) empty after cleaning were left out");
                 self.warn(msg);
             }
+        }
+        if let Some(w) = self.corpus.dates.as_ref().and_then(DateTally::warning) {
+            self.warn(w);
         }
         if with_text == 0 {
             let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
@@ -698,6 +907,7 @@ enum Parsed {
     Record {
         id: Option<String>,
         label: Option<String>,
+        date: DateRead,
         cleaned: Cleaned,
     },
 }
@@ -728,8 +938,9 @@ fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: Option<&Cleane
         params.text_field.as_str(),
         params.id_field.as_str(),
         params.label_field.as_str(),
+        params.date_field.as_str(),
     ];
-    let [raw, id, label] = match record::pick_fields(line, names) {
+    let [raw, id, label, date] = match record::pick_fields(line, names) {
         Ok(fields) => fields,
         Err(record::RecordError::Malformed(e)) => {
             return Parsed::Bad(format!("malformed JSON: {e}"));
@@ -748,6 +959,7 @@ fn parse_jsonl_record(buf: &[u8], params: &IngestParams, cleaner: Option<&Cleane
     Parsed::Record {
         id,
         label,
+        date: DateRead::of(date),
         cleaned: clean(cleaner, raw),
     }
 }

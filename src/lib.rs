@@ -2,7 +2,7 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! [`ingest`] → [`units`] → [`vectorize`] → [`reduce`] → [`cluster`] → [`themes`] →
-//! [`report`] / [`chart`]. [`pipeline`] runs the stages in order; [`cmd`] holds the
+//! [`timeline`] → [`report`] / [`chart`]. [`pipeline`] runs the stages in order; [`cmd`] holds the
 //! subcommands the binary dispatches to.
 #![deny(missing_docs)]
 
@@ -25,6 +25,7 @@ pub mod report;
 pub mod rundir;
 pub mod sparse;
 pub mod themes;
+pub mod timeline;
 pub mod units;
 pub mod vectorize;
 

@@ -16,6 +16,7 @@ use crate::model::{Model, ModelMeta, ModelTheme};
 use crate::reduce;
 use crate::report::model::*;
 use crate::themes;
+use crate::timeline;
 use crate::units::{self, Units};
 use crate::vectorize;
 
@@ -132,6 +133,8 @@ fn analyse_inner(
     };
     let corpus = st.time("ingest", || ingest(source, config))?;
     config.huge_pages.apply(corpus.bytes());
+    // Before the expensive stages, so that a bin finer than the dates is refused at once.
+    let binning = timeline::bin_articles(&corpus.articles, &config.time)?;
     let units = st.time("units", || units::split(&corpus, &config.units))?;
     let texts = units.texts(&corpus);
     let tfidf = st.time("vectorize", || {
@@ -184,7 +187,17 @@ fn analyse_inner(
         )
     })?;
 
+    let over_time = match &binning {
+        Some(b) => Some(st.time("over time", || {
+            timeline::over_time(b, &units, &th, &tfidf, &config.vectorize, &config.time)
+        })?),
+        None => None,
+    };
+
     let mut warnings = corpus.warnings.clone();
+    if corpus.dates.is_some() && binning.is_none() {
+        warnings.push("no article has a readable date: no themes over time".into());
+    }
     if let Some(g) = &guide {
         warnings.extend(g.warnings.iter().cloned());
     }
@@ -249,6 +262,7 @@ fn analyse_inner(
             vocabulary: tfidf.matrix.cols(),
             nnz: tfidf.matrix.nnz(),
             dims: lsa.embedding.ncols(),
+            dates: date_stats(&corpus),
         },
         articles: article_infos(&corpus, &units, &th.assignment, k),
         themes: th
@@ -322,6 +336,7 @@ fn analyse_inner(
                 term_share: m.term_share,
             })
             .collect(),
+        themes_over_time: over_time,
         cleaning: corpus.cleaning,
         assignment: None,
     };
@@ -399,6 +414,25 @@ fn saved_model(
     })
 }
 
+/// How the dates were read, for run.json (`None` when no date field was named).
+pub(crate) fn date_stats(corpus: &Corpus) -> Option<DateStats> {
+    let t = corpus.dates.as_ref()?;
+    Some(DateStats {
+        field: t.field.clone(),
+        dated_articles: corpus.articles.iter().filter(|a| a.date.is_some()).count(),
+        missing_dates: t.missing,
+        unreadable_dates: t.unreadable,
+        unreadable_examples: t
+            .examples
+            .iter()
+            .map(|(id, value)| UnreadableDate {
+                id: id.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+    })
+}
+
 /// The vectorizer's document-frequency bounds can't be met by a handful of units; say that in
 /// the user's terms (the inputs, the passage count, the keys to change) rather than scikit-learn's.
 fn too_few_units(e: crate::Error, source: &Source, units: usize, config: &Config) -> crate::Error {
@@ -472,6 +506,7 @@ pub(crate) fn article_infos(
                     .iter()
                     .map(|&x| if n == 0 { 0.0 } else { x as f32 / n as f32 })
                     .collect(),
+                date: a.date.map(|d| d.iso()),
             }
         })
         .collect()

@@ -7,6 +7,7 @@
 pub mod html;
 pub mod markdown;
 pub mod model;
+pub mod over_time;
 pub mod validate;
 
 use std::path::Path;
@@ -49,6 +50,7 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         timings,
         warnings,
         named_themes,
+        themes_over_time,
         cleaning: _,
         assignment,
     } = report;
@@ -69,6 +71,7 @@ pub fn write_json<W: std::io::Write>(report: &RunReport, mut w: W) -> Result<()>
         timings: timings.clone(),
         warnings: warnings.clone(),
         named_themes: named_themes.clone(),
+        themes_over_time: themes_over_time.clone(),
         cleaning: Vec::new(),
         assignment: assignment.clone(),
     };
@@ -289,14 +292,19 @@ pub fn read_json(path: &Path) -> Result<RunReport> {
 
 /// `assignments.csv`: one row per unit,
 /// `unit_id,article_id,ordinal,start,end,theme_id,theme_label`, then `label` when the corpus has
-/// labels, and for `themata assign`'s report `similarity` (to the theme's centroid, 6 decimals)
+/// labels, `date` (the article's, ISO 8601 at its precision; empty when undated) when it has
+/// dates, and for `themata assign`'s report `similarity` (to the theme's centroid, 6 decimals)
 /// and `outlier` (`true`/`false`).
 pub fn to_csv(report: &RunReport) -> Result<String> {
     use rayon::prelude::*;
     use std::fmt::Write as _;
     let labelled = report.articles.iter().any(|a| a.label.is_some());
+    let dated = report.articles.iter().any(|a| a.date.is_some());
     let assigned = report.assignment.as_ref();
     let mut header = csv_header(labelled);
+    if dated {
+        header.push("date");
+    }
     if assigned.is_some() {
         header.extend(["similarity", "outlier"]);
     }
@@ -333,6 +341,10 @@ pub fn to_csv(report: &RunReport) -> Result<String> {
                     .map_err(csv_error)?;
                 if labelled {
                     w.write_field(a.label.as_deref().unwrap_or_default())
+                        .map_err(csv_error)?;
+                }
+                if dated {
+                    w.write_field(a.date.as_deref().unwrap_or_default())
                         .map_err(csv_error)?;
                 }
                 if let Some(x) = assigned {
@@ -426,6 +438,7 @@ mod tests {
                 label: labelled.then(|| names[(i + 2) % names.len()].to_string()),
                 units: 0,
                 mix: Vec::new(),
+                date: None,
             })
             .collect();
         let themes = (0..3)
@@ -471,6 +484,7 @@ mod tests {
             timings: Vec::new(),
             warnings: Vec::new(),
             named_themes: Vec::new(),
+            themes_over_time: None,
             cleaning: Vec::new(),
             assignment: None,
         }

@@ -234,6 +234,10 @@ pub struct Themes {
     pub themes_xy: Vec<[f32; 2]>,
     /// What became of each named theme, in config order.
     pub named: Vec<NamedMatch>,
+    /// Each term's inverse class frequency in the class-based TF-IDF that ranked the themes'
+    /// terms (empty in hashing mode): [`group_terms`] ranks any other grouping of the units
+    /// against it.
+    pub icf: Vec<f64>,
 }
 
 /// What became of one named theme.
@@ -302,6 +306,7 @@ pub fn describe(
     let ClassTerms {
         top: terms,
         label_candidates,
+        icf,
     } = class_tfidf(&assignment, k, tfidf, vec_params, params.top_terms);
 
     let (names, named) = match_named(params, guide, &centroids, &terms);
@@ -357,6 +362,7 @@ pub fn describe(
         units_xy,
         themes_xy,
         named,
+        icf,
     })
 }
 
@@ -460,6 +466,8 @@ struct ClassTerms {
     /// The best terms that hold a letter, best first, at least [`LABEL_CANDIDATES`] of them
     /// when the theme has as many: what its label is built from.
     label_candidates: Vec<Vec<String>>,
+    /// Each term's inverse class frequency, `ln(1 + A / f)`.
+    icf: Vec<f64>,
 }
 
 /// Top terms of every theme by class-based TF-IDF: a term's frequency in the theme (normalised
@@ -489,6 +497,7 @@ fn class_tfidf(
         return ClassTerms {
             top: vec![Vec::new(); k],
             label_candidates: vec![Vec::new(); k],
+            icf: Vec::new(),
         };
     }
     let v = tfidf.vocab.len();
@@ -553,7 +562,57 @@ fn class_tfidf(
     ClassTerms {
         top: top_terms,
         label_candidates,
+        icf,
     }
+}
+
+/// The `top` terms of each group of units (rows of `tfidf`) by class-based TF-IDF against the
+/// themes' inverse class frequencies `icf` ([`Themes::icf`]): a term's weight is its count in
+/// the group (`1 + ln n` per unit with `sublinear_tf`, as [`class_tfidf`] counts) over the
+/// group's total count, times its `icf`. This is how BERTopic's `topics_over_time` ranks a
+/// topic's words within one time bin: the group's own frequencies, the fitted model's idf.
+///
+/// Each group's entries are gathered, sorted by column (stably) and summed in that order, so
+/// the weights do not depend on the thread count; the cost is one pass over the groups' rows,
+/// never a vocabulary-long vector per group. Empty when `icf` is (hashing mode).
+pub fn group_terms(
+    groups: &[Vec<usize>],
+    tfidf: &Tfidf,
+    vec_params: &TfidfParams,
+    icf: &[f64],
+    top: usize,
+) -> Vec<Vec<(String, f32)>> {
+    if icf.is_empty() || tfidf.vocab.len() != icf.len() {
+        return vec![Vec::new(); groups.len()];
+    }
+    let counter = tfidf.counts(vec_params);
+    let sublinear = vec_params.sublinear_tf;
+    groups
+        .par_iter()
+        .map(|rows| {
+            let mut entries: Vec<(u32, f64)> = Vec::new();
+            counter.for_each(rows.iter().copied(), |_, col, n| {
+                entries.push((col, if sublinear { 1.0 + n.ln() } else { n }));
+            });
+            entries.sort_by_key(|e| e.0);
+            let mut summed: Vec<(u32, f64)> = Vec::new();
+            for (col, x) in entries {
+                match summed.last_mut() {
+                    Some(last) if last.0 == col => last.1 += x,
+                    _ => summed.push((col, x)),
+                }
+            }
+            let total: f64 = summed.iter().map(|e| e.1).sum();
+            let w = summed
+                .into_iter()
+                .map(|(col, x)| (col, x / total.max(1.0) * icf[col as usize]))
+                .collect();
+            best(w, top)
+                .into_iter()
+                .map(|(id, x)| (tfidf.vocab[id as usize].clone(), x as f32))
+                .collect()
+        })
+        .collect()
 }
 
 /// The `n` heaviest of `w` in full order (weight, then term id), without sorting all of a
@@ -704,6 +763,38 @@ mod tests {
         let v = top_eigenvectors(a.view(), 2);
         assert!((v[0][0].abs() - 1.0).abs() < 1e-4, "{:?}", v[0]);
         assert!((v[1][2].abs() - 1.0).abs() < 1e-3, "{:?}", v[1]);
+    }
+
+    #[test]
+    fn group_terms_of_a_whole_theme_are_its_class_terms() {
+        // The per-bin ranking is class_tfidf's own: a group holding all of a theme's units
+        // ranks its terms exactly as the theme's, under raw and sublinear tf.
+        let texts: Vec<String> = (0..12)
+            .map(|i| match i % 3 {
+                0 => format!("boat sail boat harbour crew w{}", i % 4),
+                1 => format!("train rail station rail rail w{}", i % 4),
+                _ => format!("boat train harbour station w{}", i % 4),
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let assignment: Vec<usize> = (0..12).map(|i| i % 3).collect();
+        for sublinear_tf in [false, true] {
+            let params = crate::vectorize::TfidfParams {
+                sublinear_tf,
+                ..Default::default()
+            };
+            let tfidf = crate::vectorize::fit_transform(&refs, &params).unwrap();
+            let class = class_tfidf(&assignment, 3, &tfidf, &params, 6);
+            let groups: Vec<Vec<usize>> = (0..3)
+                .map(|t| (0..12).filter(|&u| assignment[u] == t).collect())
+                .collect();
+            let per_group = group_terms(&groups, &tfidf, &params, &class.icf, 6);
+            assert_eq!(per_group, class.top, "sublinear_tf = {sublinear_tf}");
+            assert_eq!(
+                group_terms(&[Vec::new()], &tfidf, &params, &class.icf, 6),
+                [Vec::<(String, f32)>::new()]
+            );
+        }
     }
 
     #[test]

@@ -139,7 +139,7 @@ impl Units {
 /// let text = "A heading\n\nA first paragraph that is long enough to stand on its own as a unit here.\n\n\
 ///             A second paragraph that is also long enough to stand on its own as a unit.";
 /// let corpus = Corpus {
-///     articles: vec![Article { id: "a".into(), title: None, source: "a".into(), label: None, text: text.into() }],
+///     articles: vec![Article { id: "a".into(), title: None, source: "a".into(), label: None, text: text.into(), date: None }],
 ///     ..Default::default()
 /// };
 /// let units = split(&corpus, &UnitParams::default()).unwrap();
@@ -159,7 +159,7 @@ pub fn split(corpus: &Corpus, params: &UnitParams) -> Result<Units> {
 /// use themata::ingest::{Article, Corpus};
 /// use themata::units::{split_keeping_empty, UnitKind, UnitParams};
 /// let article = |id: &str, text: &str| Article {
-///     id: id.into(), title: None, source: id.into(), label: None, text: text.into(),
+///     id: id.into(), title: None, source: id.into(), label: None, text: text.into(), date: None,
 /// };
 /// let corpus = Corpus {
 ///     articles: vec![article("a", "Some text."), article("b", "  \n"), article("c", "More text.")],
@@ -366,6 +366,7 @@ mod tests {
                 source: "a".into(),
                 label: None,
                 text: text.into(),
+                date: None,
             }],
             ..Default::default()
         }
@@ -432,6 +433,7 @@ mod tests {
             source: "blank".into(),
             label: None,
             text: text.into(),
+            date: None,
         };
         let mut c = corpus(LONG);
         c.articles.insert(0, blank(""));

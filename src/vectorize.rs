@@ -685,7 +685,8 @@ impl Coverage {
 /// let fit = fit_transform(&["the cat sat", "the dog sat"], &p).unwrap();
 /// let (m, cov) = transform_fixed(&["a cat sat", "the bird"], &fit.vocab, &fit.df, 2, &p).unwrap();
 /// assert_eq!(m.rows(), 2);
-/// assert_eq!((cov.terms, cov.known), (3, 2)); // "bird" is new ("the" and "a" are stop words)
+/// // "cat", "sat", "the" are known, "bird" is new ("a" is too short to be a token).
+/// assert_eq!((cov.terms, cov.known), (4, 3));
 /// ```
 pub fn transform_fixed(
     docs: &[&str],

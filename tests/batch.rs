@@ -500,6 +500,7 @@ fn the_example_job_file_is_valid() {
         "seeds-windows",
         "seeds-documents",
         "nyt-frontpage",
+        "nyt-frontpage-by-year",
     ] {
         assert!(
             text.contains(&format!("# job `{job}`: would run")),

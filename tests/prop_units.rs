@@ -17,6 +17,7 @@ fn corpus(texts: &[String]) -> Corpus {
                 source: format!("a{i}"),
                 label: None,
                 text: t.clone(),
+                date: None,
             })
             .collect(),
         ..Default::default()

@@ -13,6 +13,8 @@ use super::tree::Tree;
 use crate::report::{ArticleInfo, RunReport};
 use crate::{Error, Result};
 
+mod timeline;
+
 pub(super) const MARGIN: i32 = 24;
 pub(super) const TITLE: Font = Font::bold(24.0);
 pub(super) const SUBTITLE: Font = Font::regular(15.5);
@@ -50,6 +52,7 @@ pub(crate) fn build(name: &str, r: &RunReport) -> Result<Layout> {
         "theme_similarity" => similarity(r, &charted).map(Some),
         "dendrogram" => dendrogram(r, &charted, &Tree::of(r, &charted)?).map(Some),
         "k_selection" => k_selection(r),
+        "themes_over_time" => timeline::themes_over_time(r, &charted),
         other => return Err(Error::Internal(format!("unknown chart `{other}`"))),
     };
     Ok(match laid {

@@ -52,6 +52,11 @@ pub struct InputArgs {
     /// JSON Lines / CSV field holding a label to evaluate against [config: ingest.label_field].
     #[arg(long, value_name = "NAME")]
     pub label_field: Option<String>,
+    /// JSON Lines / CSV field holding each article's date (ISO 8601 of year, month or day
+    /// precision, `YYYY/MM/DD`, `DD Month YYYY`, `Month DD, YYYY`); for folders of text files any
+    /// name turns on the dateline and file-name rules [config: ingest.date_field].
+    #[arg(long, value_name = "NAME")]
+    pub date_field: Option<String>,
     /// Boilerplate cleaning: `auto` or `none` (text reaches the vectorizer exactly as given).
     #[arg(long, value_enum, value_name = "MODE")]
     pub clean: Option<CleanMode>,
@@ -84,6 +89,9 @@ impl InputArgs {
         }
         if let Some(v) = &self.label_field {
             c.ingest.label_field = v.clone();
+        }
+        if let Some(v) = &self.date_field {
+            c.ingest.date_field = v.clone();
         }
         if let Some(m) = self.clean {
             c.ingest.clean = m == CleanMode::Auto;

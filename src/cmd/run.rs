@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// Chart formats: `png,svg`, `png`, `svg` or `none` [config: output.charts].
     #[arg(long, value_name = "LIST")]
     pub charts: Option<String>,
+    /// Time bin of themes over time: day, week, month, quarter, year or auto (8–60 bins)
+    /// [config: time.bin]. Needs dates (--date-field).
+    #[arg(long, value_enum, value_name = "BIN")]
+    pub time_bin: Option<crate::timeline::TimeBin>,
     /// Store only the representative units' texts in run.json, not every unit's (for huge
     /// corpora) [config: output.unit_text = false].
     #[arg(long)]
@@ -85,6 +89,9 @@ impl RunArgs {
         }
         if self.no_unit_text {
             c.output.unit_text = false;
+        }
+        if let Some(b) = self.time_bin {
+            c.time.bin = b;
         }
         if let Some(ch) = &self.charts {
             c.output.charts = parse_charts(ch)?;
@@ -214,6 +221,9 @@ pub fn write_outputs(
     dir.write("assignments.csv", csv?.as_bytes())?;
     dir.write("themes.md", md.as_bytes())?;
     dir.write("cleaning.csv", report::cleaning_csv(report)?.as_bytes())?;
+    if let Some(csv) = report::over_time::csv(report)? {
+        dir.write("themes_over_time.csv", csv.as_bytes())?;
+    }
     report.timings.push(StageTime {
         stage: "report".into(),
         seconds: t.elapsed().as_secs_f64(),

@@ -16,6 +16,7 @@ fn run(prefix: &str, terms: &[&[&str]], units: &[(usize, usize, usize)]) -> RunR
             title: None,
             source: String::new(),
             label: None,
+            date: None,
             units: 0,
             mix: vec![0.0; k],
         })
@@ -86,6 +87,7 @@ fn run(prefix: &str, terms: &[&[&str]], units: &[(usize, usize, usize)]) -> RunR
         named_themes: Vec::new(),
         cleaning: Vec::new(),
         assignment: None,
+        themes_over_time: None,
     }
 }
 

@@ -50,7 +50,8 @@ fn load_bytes_using(
     params: &IngestParams,
     cleaner: Option<&Cleaner>,
 ) -> Result<Corpus> {
-    let mut reader = Reader::new(params, cleaner);
+    let date_rules = super::date_rules_for(params)?;
+    let mut reader = Reader::new(params, cleaner, date_rules.as_ref());
     let path = PathBuf::from(name);
     read(&mut reader, &path, bytes)?;
     reader.finish(&[path])

@@ -11,9 +11,6 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
-/// How many fields a record is read for (text, id, label).
-pub(crate) const FIELDS: usize = 3;
-
 /// Why a line is not a record.
 #[derive(Debug)]
 pub(crate) enum RecordError {
@@ -26,7 +23,8 @@ pub(crate) enum RecordError {
 /// Reads the fields `names` (an empty name is never matched) of the JSON object on `line`.
 /// Each field holds its string, or the JSON text of any other non-null value; a missing or null
 /// field is `None`. A name that occurs twice keeps its last value, as a JSON map would.
-pub(crate) fn pick_fields(
+/// At most eight names (the matches are a bit set of a byte).
+pub(crate) fn pick_fields<const FIELDS: usize>(
     line: &str,
     names: [&str; FIELDS],
 ) -> Result<[Option<String>; FIELDS], RecordError> {
@@ -57,11 +55,11 @@ fn field_text(v: Value) -> Option<String> {
     }
 }
 
-struct Picker<'n> {
+struct Picker<'n, const FIELDS: usize> {
     names: [&'n str; FIELDS],
 }
 
-impl<'de> DeserializeSeed<'de> for Picker<'_> {
+impl<'de, const FIELDS: usize> DeserializeSeed<'de> for Picker<'_, FIELDS> {
     type Value = [Option<String>; FIELDS];
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -69,7 +67,7 @@ impl<'de> DeserializeSeed<'de> for Picker<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Picker<'_> {
+impl<'de, const FIELDS: usize> Visitor<'de> for Picker<'_, FIELDS> {
     type Value = [Option<String>; FIELDS];
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -77,7 +75,7 @@ impl<'de> Visitor<'de> for Picker<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out: [Option<String>; FIELDS] = Default::default();
+        let mut out: [Option<String>; FIELDS] = std::array::from_fn(|_| None);
         while let Some(hit) = map.next_key_seed(KeyMatch { names: self.names })? {
             if hit == 0 {
                 map.next_value::<IgnoredAny>()?;
@@ -99,11 +97,11 @@ impl<'de> Visitor<'de> for Picker<'_> {
 }
 
 /// Matches a key against the wanted names without copying it: a bit set of the names it equals.
-struct KeyMatch<'n> {
+struct KeyMatch<'n, const FIELDS: usize> {
     names: [&'n str; FIELDS],
 }
 
-impl<'de> DeserializeSeed<'de> for KeyMatch<'_> {
+impl<'de, const FIELDS: usize> DeserializeSeed<'de> for KeyMatch<'_, FIELDS> {
     type Value = u8;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u8, D::Error> {
@@ -111,7 +109,7 @@ impl<'de> DeserializeSeed<'de> for KeyMatch<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for KeyMatch<'_> {
+impl<'de, const FIELDS: usize> Visitor<'de> for KeyMatch<'_, FIELDS> {
     type Value = u8;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

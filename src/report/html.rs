@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::chart::{CHART_NAMES, ellipsize, theme_color};
+use crate::chart::{all_chart_names, ellipsize, theme_color};
 use crate::report::{ArticleInfo, RunReport, UnitRecord};
 use crate::{Error, Result};
 
@@ -65,6 +65,7 @@ pub fn render(report: &RunReport, charts_dir: &Path) -> Result<String> {
     summary(&mut h, report);
     let units = Units::new(&report.units);
     themes(&mut h, report, &units);
+    super::over_time::html(&mut h, report, esc);
     articles(&mut h, report, &units);
     charts(&mut h, charts_dir)?;
     let _ = write!(
@@ -417,13 +418,16 @@ fn chart_caption(name: &str) -> &'static str {
         "theme_similarity" => "Theme similarity: cosine similarity between theme centroids.",
         "dendrogram" => "Theme hierarchy: how the themes group together.",
         "k_selection" => "Choosing k: silhouette and inertia for each number of themes tried.",
+        "themes_over_time" => {
+            "Themes over time: each theme's share of the passages in each time bin."
+        }
         _ => "",
     }
 }
 
 fn charts(h: &mut String, dir: &Path) -> Result<()> {
     let mut figures = String::new();
-    for name in CHART_NAMES {
+    for name in all_chart_names() {
         let svg = dir.join(format!("{name}.svg"));
         let png = dir.join(format!("{name}.png"));
         let body = if svg.is_file() {

@@ -175,6 +175,7 @@ pub fn render(report: &RunReport) -> String {
             );
         }
     }
+    super::over_time::markdown(&mut s, report, md_escape);
     if report.articles.len() <= 60 {
         let _ = writeln!(s, "## Articles\n");
         let _ = write!(s, "| Article |");

@@ -42,6 +42,10 @@ pub struct RunReport {
     /// What became of each named theme of the config, in config order (empty when none).
     #[serde(default)]
     pub named_themes: Vec<NamedThemeInfo>,
+    /// Each theme's units, share and top terms per time bin, when the articles have dates
+    /// (`ingest.date_field`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub themes_over_time: Option<crate::timeline::OverTime>,
     /// Every line cleaning removed, for `cleaning.csv` (run.json keeps only the counts, in
     /// [`CorpusStats::cleaning`]; a report read back from run.json has none).
     #[serde(skip)]
@@ -164,6 +168,34 @@ pub struct CorpusStats {
     pub nnz: usize,
     /// Dimensions of the LSA space actually used.
     pub dims: usize,
+    /// How the articles' dates were read, when `ingest.date_field` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dates: Option<DateStats>,
+}
+
+/// How the articles' dates were read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct DateStats {
+    /// The field read (for plain-text files, the name given; the `[ingest]` rules find dates).
+    pub field: String,
+    /// Articles analysed with a date.
+    pub dated_articles: usize,
+    /// Records read without the field (or with it empty or null), or plain-text files in which
+    /// no date was found: analysed, but in no time bin.
+    pub missing_dates: usize,
+    /// Records whose date is none of the accepted forms: analysed, but in no time bin.
+    pub unreadable_dates: usize,
+    /// The first few unreadable dates, with their article's id.
+    pub unreadable_examples: Vec<UnreadableDate>,
+}
+
+/// A date that could not be read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UnreadableDate {
+    /// The article's id.
+    pub id: String,
+    /// The value as given.
+    pub value: String,
 }
 
 /// One article: where it came from and how its units spread over the themes.
@@ -182,6 +214,10 @@ pub struct ArticleInfo {
     /// Share of this article's units in each theme, indexed by theme id (sums to 1, or all 0
     /// when the article has no units).
     pub mix: Vec<f32>,
+    /// The article's date in ISO 8601 at its own precision (`1996`, `1996-03`, `1996-03-14`),
+    /// when dates were read and its was readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// One theme.

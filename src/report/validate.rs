@@ -231,8 +231,75 @@ impl RunReport {
                 ));
             }
         }
+        if let Some(ot) = &self.themes_over_time {
+            validate_over_time(ot, k)?;
+        }
         Ok(())
     }
+}
+
+/// Themes over time: at most [`MAX_TIME_BINS`](crate::timeline::MAX_TIME_BINS) bins, one entry
+/// per theme in id order, one value per bin in each of its lists, peaks among the bins, and no
+/// bin holding fewer units than its themes do there.
+fn validate_over_time(ot: &crate::timeline::OverTime, k: usize) -> Result<(), Invalid> {
+    let nb = ot.bins.len();
+    let max = crate::timeline::MAX_TIME_BINS;
+    if nb > max {
+        return Err(invalid(
+            "themes_over_time.bins",
+            format!("{nb} bins, more than the {max} a run may have"),
+        ));
+    }
+    if ot.themes.len() != k {
+        return Err(invalid(
+            "themes_over_time.themes",
+            format!(
+                "has {} entries; one per theme ({k}) expected",
+                ot.themes.len()
+            ),
+        ));
+    }
+    let mut in_bins = vec![0usize; nb];
+    for (i, t) in ot.themes.iter().enumerate() {
+        if t.theme != i {
+            return Err(invalid(
+                format!("themes_over_time.themes[{i}].theme"),
+                format!("is {}; themes must be listed in id order", t.theme),
+            ));
+        }
+        for (name, len) in [
+            ("units", t.units.len()),
+            ("share", t.share.len()),
+            ("terms", t.terms.len()),
+        ] {
+            if len != nb {
+                return Err(invalid(
+                    format!("themes_over_time.themes[{i}].{name}"),
+                    format!("has {len} entries; one per bin ({nb}) expected"),
+                ));
+            }
+        }
+        for (j, &b) in t.peaks.iter().enumerate() {
+            in_range(
+                || format!("themes_over_time.themes[{i}].peaks[{j}]"),
+                b,
+                nb,
+                "bins",
+            )?;
+        }
+        for (sum, &n) in in_bins.iter_mut().zip(&t.units) {
+            *sum = sum.saturating_add(n);
+        }
+    }
+    for (b, (bin, &sum)) in ot.bins.iter().zip(&in_bins).enumerate() {
+        if sum > bin.units {
+            return Err(invalid(
+                format!("themes_over_time.bins[{b}].units"),
+                format!("{} is fewer than its themes' {sum}", bin.units),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

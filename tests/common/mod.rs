@@ -153,6 +153,7 @@ pub fn synthetic(k: usize, articles: usize, units: usize) -> RunReport {
                 label: None,
                 units: mine.len(),
                 mix,
+                date: None,
             }
         })
         .collect();
@@ -259,6 +260,7 @@ pub fn synthetic(k: usize, articles: usize, units: usize) -> RunReport {
         timings: vec![],
         warnings: vec![],
         named_themes: vec![],
+        themes_over_time: None,
         cleaning: vec![],
         assignment: None,
     }
