@@ -18,12 +18,11 @@ use crate::pipeline::{self, Progress, Source};
 use crate::report::model::*;
 use crate::{reduce, themes, units, vectorize};
 
-/// Places the articles of `source` in the themes of `run` (the run's report, read back) with its
-/// `model`. `config` is the model's config with any input-format options changed (fields,
-/// strictness); `of` names the run folder as the user gave it.
+/// Places the articles of `source` in the themes of a saved run's `model`. `config` is the
+/// model's config with any input-format options changed (fields, strictness); `of` names the run
+/// folder as the user gave it.
 pub fn assign(
     model: &Model,
-    run: &RunReport,
     source: &Source,
     config: &Config,
     of: &str,
@@ -40,16 +39,6 @@ pub fn assign(
         });
     };
     let k = model.k();
-    if run.themes.len() != k {
-        return Err(crate::Error::Input {
-            path: of.into(),
-            record: None,
-            message: format!(
-                "run.json has {} themes but model/ has {k}: the two are not of the same run",
-                run.themes.len()
-            ),
-        });
-    }
 
     progress.start("ingest");
     let t = Instant::now();
@@ -105,7 +94,8 @@ pub fn assign(
         members[th].push(u);
     }
     let reps = config.themes.representatives;
-    let new_themes: Vec<ThemeInfo> = run
+    let new_themes: Vec<ThemeInfo> = model
+        .meta
         .themes
         .iter()
         .enumerate()
@@ -168,19 +158,6 @@ pub fn assign(
         .zip(&scores)
         .map(|(r, &s)| (r.dot(&r) - 2.0 * s + 1.0).max(0.0) as f64)
         .sum();
-    let background = {
-        let n = run.units.len();
-        let m = n.min(AssignmentInfo::MAX_BACKGROUND);
-        (0..m)
-            .map(|j| {
-                let u = &run.units[j * n / m];
-                BackgroundPoint {
-                    xy: u.xy,
-                    theme: u.theme,
-                }
-            })
-            .collect()
-    };
     let rule = match model.meta.method {
         crate::cluster::Method::Kmeans => {
             "each passage went to the nearest of the run's k-means centroids, as the run's own \
@@ -229,8 +206,8 @@ pub fn assign(
         articles: pipeline::article_infos(&corpus, &units, &assignment, k),
         themes: new_themes,
         units: unit_records,
-        similarity: run.similarity.clone(),
-        hierarchy: run.hierarchy.clone(),
+        similarity: model.meta.similarity.clone(),
+        hierarchy: model.meta.hierarchy.clone(),
         k_selection: KSelectionInfo {
             mode: "assigned".into(),
             chosen: k,
@@ -240,7 +217,7 @@ pub fn assign(
                 model.meta.run
             ),
         },
-        projection: run.projection.clone(),
+        projection: model.meta.projection.clone(),
         scores: Scores {
             silhouette,
             inertia,
@@ -248,7 +225,7 @@ pub fn assign(
         },
         timings,
         warnings,
-        named_themes: run.named_themes.clone(),
+        named_themes: model.meta.named_themes.clone(),
         cleaning: corpus.cleaning,
         // Not binned: the themes' terms per bin need the run's class-based TF-IDF; the articles'
         // dates are in run.json and assignments.csv.
@@ -263,7 +240,7 @@ pub fn assign(
             terms: coverage.terms,
             known_terms: coverage.known,
             empty_units,
-            background,
+            background: model.meta.background.clone(),
         }),
     })
 }

@@ -3,7 +3,7 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `model.json` | format and version, the run's name, its whole config, the clustering method, how many units the IDF was fitted on, the theme ids, labels, named themes and top terms, and which theme each clustering centroid became |
+//! | `model.json` | format and version, the run's name, its whole config, the clustering method, how many units the IDF was fitted on, the theme ids, labels, named themes, top terms and map positions, which theme each clustering centroid became, the themes' similarities and hierarchy, and a sample of the run's units on the map |
 //! | `vocab.json` | the vocabulary, in column order (empty in hashing mode) |
 //! | `df.npy` | document frequency of each column (`u32`), from which the IDF is recomputed exactly |
 //! | `components.npy` | the LSA map, vocabulary × dims (`f32`): a TF-IDF row times it, normalised, is the unit's position |
@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::Method;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::report::TermWeight;
+use crate::report::{AssignmentInfo, BackgroundPoint, MergeInfo, NamedThemeInfo, TermWeight};
 use crate::rundir::RunDir;
 
 /// `model.json`'s `format`.
@@ -62,6 +62,17 @@ pub struct ModelMeta {
     pub centroid_themes: Vec<Option<usize>>,
     /// The run's themes, by id.
     pub themes: Vec<ModelTheme>,
+    /// Cosine similarity between the theme centroids (themes × themes), as in run.json.
+    pub similarity: Vec<Vec<f32>>,
+    /// The run's theme hierarchy, as in run.json.
+    pub hierarchy: Vec<MergeInfo>,
+    /// The 2-D projection's description, for chart captions.
+    pub projection: String,
+    /// What became of each named theme in the run.
+    pub named_themes: Vec<NamedThemeInfo>,
+    /// An even sample of the run's units on the theme map (at most
+    /// [`AssignmentInfo::MAX_BACKGROUND`]), drawn faded under an assignment's new units.
+    pub background: Vec<BackgroundPoint>,
 }
 
 /// One theme as the model keeps it.
@@ -78,6 +89,8 @@ pub struct ModelTheme {
     pub size: usize,
     /// Its top terms by class-based TF-IDF.
     pub terms: Vec<TermWeight>,
+    /// Its centroid's position on the theme map.
+    pub xy: [f32; 2],
 }
 
 /// A saved model: [`ModelMeta`] and its arrays.
@@ -221,6 +234,42 @@ impl Model {
                     format!("centroid_themes[{i}] is out of range: there are {k} themes"),
                 ));
             }
+        }
+        if meta.similarity.len() != k || meta.similarity.iter().any(|r| r.len() != k) {
+            return Err(bad(&meta_path, format!("similarity is not {k} × {k}")));
+        }
+        if meta.hierarchy.len() >= k {
+            return Err(bad(&meta_path, "hierarchy has k or more merges".into()));
+        }
+        let mut used = vec![false; 2 * k];
+        for (i, m) in meta.hierarchy.iter().enumerate() {
+            for node in [m.left, m.right] {
+                if node >= k + i || std::mem::replace(&mut used[node], true) {
+                    return Err(bad(
+                        &meta_path,
+                        format!("hierarchy[{i}] joins node {node}, not a free node before it"),
+                    ));
+                }
+            }
+        }
+        for (i, n) in meta.named_themes.iter().enumerate() {
+            if n.theme.is_some_and(|t| t >= k) || n.closest.is_some_and(|t| t >= k) {
+                return Err(bad(
+                    &meta_path,
+                    format!("named_themes[{i}] names a theme out of range"),
+                ));
+            }
+        }
+        if meta.background.len() > AssignmentInfo::MAX_BACKGROUND
+            || meta.background.iter().any(|b| b.theme >= k)
+        {
+            return Err(bad(
+                &meta_path,
+                format!(
+                    "background: more than {} points, or a theme out of range",
+                    AssignmentInfo::MAX_BACKGROUND
+                ),
+            ));
         }
         let hashing = meta.config.vectorize.hashing;
         if hashing.is_some_and(|h| h != cols) {

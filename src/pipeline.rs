@@ -231,7 +231,7 @@ fn analyse_inner(
     }
     let guided = guide.as_ref().is_some_and(|g| g.vectors.nrows() > 0);
     let k_selection = k_selection_info(&clustering, k, guided);
-    let model = want_model
+    let mut model = want_model
         .then(|| {
             saved_model(
                 config,
@@ -340,6 +340,27 @@ fn analyse_inner(
         cleaning: corpus.cleaning,
         assignment: None,
     };
+    if let Some(m) = &mut model {
+        // What an assignment's report takes from the run, so `assign` needs no run.json.
+        m.meta.similarity = report.similarity.clone();
+        m.meta.hierarchy = report.hierarchy.clone();
+        m.meta.projection = report.projection.clone();
+        m.meta.named_themes = report.named_themes.clone();
+        for (mt, t) in m.meta.themes.iter_mut().zip(&report.themes) {
+            mt.xy = t.xy;
+        }
+        let n = report.units.len();
+        let shown = n.min(AssignmentInfo::MAX_BACKGROUND);
+        m.meta.background = (0..shown)
+            .map(|j| {
+                let u = &report.units[j * n / shown];
+                BackgroundPoint {
+                    xy: u.xy,
+                    theme: u.theme,
+                }
+            })
+            .collect();
+    }
     Ok((report, model))
 }
 
@@ -402,8 +423,14 @@ fn saved_model(
                             weight: *weight,
                         })
                         .collect(),
+                    xy: [0.0; 2],
                 })
                 .collect(),
+            similarity: Vec::new(),
+            hierarchy: Vec::new(),
+            projection: String::new(),
+            named_themes: Vec::new(),
+            background: Vec::new(),
         },
         vocab: tfidf.vocab.clone(),
         df: tfidf.df.clone(),

@@ -36,4 +36,4 @@ for what in full lean; do
 done
 # The stages of the last lean assignment, from its own timers.
 "$T" assign "$W/base" "$NG" -q --charts none --no-unit-text --out "$W" --name stages >/dev/null
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("stages:", ", ".join(f"{s[\"stage\"]} {s[\"seconds\"]:.3f}" for s in r["timings"]))' "$W/stages/run.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("stages:", ", ".join("%s %.3f" % (s["stage"], s["seconds"]) for s in r["timings"]))' "$W/stages/run.json"

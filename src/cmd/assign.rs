@@ -126,7 +126,6 @@ pub fn run(args: &AssignArgs, quiet: bool) -> Result<()> {
     // small corpus would be (a 22 MB model read into huge pages cost 30 ms of page clearing).
     crate::config::HugePages::Auto.apply(0);
     let model = Model::load(&args.run_dir)?;
-    let base = report::read_json(&args.run_dir.join("run.json"))?;
     let config = args.config(&model.meta.config)?;
     let explicit = args.name.is_some();
     let name = args
@@ -140,7 +139,7 @@ pub fn run(args: &AssignArgs, quiet: bool) -> Result<()> {
     let of = args.run_dir.display().to_string();
     let source = Source::Paths(args.inputs.clone());
     let mut report = with_runtime(&config, || {
-        crate::assign::assign(&model, &base, &source, &config, &of, &name, progress)
+        crate::assign::assign(&model, &source, &config, &of, &name, progress)
     })?;
     for w in &report.warnings {
         log::warn!("{w}");
