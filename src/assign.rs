@@ -76,10 +76,12 @@ pub fn assign(
         .collect();
     let percentile = config.assign.outlier_percentile;
     let thresholds = model.outlier_thresholds(percentile);
+    // A passage with no term of the vocabulary has no position to judge: always an outlier.
+    let empty: Vec<bool> = x.indptr().windows(2).map(|w| w[0] == w[1]).collect();
     let outliers: Vec<usize> = (0..units.len())
-        .filter(|&u| scores[u] < thresholds[assignment[u]])
+        .filter(|&u| empty[u] || scores[u] < thresholds[assignment[u]])
         .collect();
-    let empty_units = x.indptr().windows(2).filter(|w| w[0] == w[1]).count();
+    let empty_units = empty.iter().filter(|&&e| e).count();
     let (units_xy, _) = themes::project_2d(embedding.view(), model.theme_centroids.view());
     time("assign", t);
 

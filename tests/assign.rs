@@ -244,6 +244,21 @@ fn words_the_vocabulary_lacks_are_counted_and_their_passages_flagged() {
         .map(|x| x.as_u64().unwrap())
         .collect();
     assert!(outliers.contains(&(unknown_unit as u64)));
+    // Even where no threshold would catch it (the 0th percentile flags none of the run's own).
+    let lenient = assign_ok(
+        &run,
+        &[new_dir.to_str().unwrap()],
+        out,
+        "lenient",
+        &["--outlier-percentile", "0"],
+    );
+    let v0 = run_json(&lenient);
+    assert!(
+        v0["assignment"]["outliers"]
+            .as_array()
+            .unwrap()
+            .contains(&(unknown_unit as u64).into())
+    );
     // The known article lands in a theme with similarity well above 0.
     let best = v["units"]
         .as_array()
