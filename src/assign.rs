@@ -122,32 +122,15 @@ pub fn assign(
             }
         })
         .collect();
-    let mut keep_text = vec![config.output.unit_text; units.len()];
-    for t in &new_themes {
-        for &u in &t.representatives {
-            keep_text[u] = true;
-        }
-    }
-    let unit_records: Vec<UnitRecord> = units
-        .units
-        .iter()
-        .enumerate()
-        .map(|(id, u)| UnitRecord {
-            id,
-            article: u.article,
-            ordinal: u.ordinal,
-            start: u.start,
-            end: u.end,
-            text: if keep_text[id] {
-                texts[id].to_string()
-            } else {
-                String::new()
-            },
-            theme: assignment[id],
-            score: scores[id],
-            xy: units_xy[id],
-        })
-        .collect();
+    let unit_records = pipeline::unit_records(
+        &units,
+        &texts,
+        config.output.unit_text,
+        new_themes
+            .iter()
+            .flat_map(|t| t.representatives.iter().copied()),
+        (&assignment, &scores, &units_xy),
+    );
     let silhouette = crate::cluster::silhouette_sampled(
         embedding.view(),
         &assignment,

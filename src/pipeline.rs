@@ -222,29 +222,8 @@ fn analyse_inner(
         .collect();
 
     let external = external_scores(&corpus, &units, &th.assignment);
-    // Without unit texts, only the representatives' are stored (themes.md quotes them).
-    let mut keep_text = vec![config.output.unit_text; units.len()];
-    for t in &th.themes {
-        for &u in &t.representatives {
-            keep_text[u] = true;
-        }
-    }
     let guided = guide.as_ref().is_some_and(|g| g.vectors.nrows() > 0);
     let k_selection = k_selection_info(&clustering, k, guided);
-    let mut model = want_model
-        .then(|| {
-            saved_model(
-                config,
-                name,
-                &units,
-                &tfidf,
-                &lsa,
-                &clustering,
-                &th,
-                centroids,
-            )
-        })
-        .transpose()?;
     let report = RunReport {
         themata_version: env!("CARGO_PKG_VERSION").into(),
         name: name.into(),
@@ -288,26 +267,15 @@ fn analyse_inner(
                 articles: theme_articles(&units, &th.assignment, id),
             })
             .collect(),
-        units: units
-            .units
-            .iter()
-            .enumerate()
-            .map(|(id, u)| UnitRecord {
-                id,
-                article: u.article,
-                ordinal: u.ordinal,
-                start: u.start,
-                end: u.end,
-                text: if keep_text[id] {
-                    texts[id].to_string()
-                } else {
-                    String::new()
-                },
-                theme: th.assignment[id],
-                score: th.scores[id],
-                xy: th.units_xy[id],
-            })
-            .collect(),
+        units: unit_records(
+            &units,
+            &texts,
+            config.output.unit_text,
+            th.themes
+                .iter()
+                .flat_map(|t| t.representatives.iter().copied()),
+            (&th.assignment, &th.scores, &th.units_xy),
+        ),
         similarity: th.similarity,
         hierarchy,
         k_selection,
@@ -340,52 +308,66 @@ fn analyse_inner(
         cleaning: corpus.cleaning,
         assignment: None,
     };
-    if let Some(m) = &mut model {
-        // What an assignment's report takes from the run, so `assign` needs no run.json.
-        m.meta.similarity = report.similarity.clone();
-        m.meta.hierarchy = report.hierarchy.clone();
-        m.meta.projection = report.projection.clone();
-        m.meta.named_themes = report.named_themes.clone();
-        for (mt, t) in m.meta.themes.iter_mut().zip(&report.themes) {
-            mt.xy = t.xy;
-        }
-        let n = report.units.len();
-        let shown = n.min(AssignmentInfo::MAX_BACKGROUND);
-        m.meta.background = (0..shown)
-            .map(|j| {
-                let u = &report.units[j * n / shown];
-                BackgroundPoint {
-                    xy: u.xy,
-                    theme: u.theme,
-                }
-            })
-            .collect();
-    }
+    let model = want_model
+        .then(|| saved_model(config, &tfidf, &lsa, &clustering, centroids, &report))
+        .transpose()?;
     Ok((report, model))
+}
+
+/// One record per unit, in unit order, placed as `(theme, score, xy)` say. Every unit's text is
+/// stored when `all_text`; otherwise only the `representatives`' (themes.md quotes them).
+pub(crate) fn unit_records(
+    units: &Units,
+    texts: &[&str],
+    all_text: bool,
+    representatives: impl IntoIterator<Item = usize>,
+    (theme, score, xy): (&[usize], &[f32], &[[f32; 2]]),
+) -> Vec<UnitRecord> {
+    let mut keep_text = vec![all_text; units.len()];
+    for u in representatives {
+        keep_text[u] = true;
+    }
+    units
+        .units
+        .iter()
+        .enumerate()
+        .map(|(id, u)| UnitRecord {
+            id,
+            article: u.article,
+            ordinal: u.ordinal,
+            start: u.start,
+            end: u.end,
+            text: if keep_text[id] {
+                texts[id].to_string()
+            } else {
+                String::new()
+            },
+            theme: theme[id],
+            score: score[id],
+            xy: xy[id],
+        })
+        .collect()
 }
 
 /// The model `themata assign` reloads: the vectorizer's vocabulary and document frequencies, the
 /// LSA map, the clustering's centroids with the theme each became, the themes' unit-length means
-/// and the percentiles of their units' similarities.
-#[allow(clippy::too_many_arguments)]
+/// and the percentiles of their units' similarities, and from the run's `report` what an
+/// assignment's report takes from it (themes, their map positions, similarity and hierarchy,
+/// named themes, a sample of the units on the map), so `assign` needs no run.json.
 fn saved_model(
     config: &Config,
-    name: &str,
-    units: &Units,
     tfidf: &vectorize::Tfidf,
     lsa: &reduce::Lsa,
     clustering: &cluster::Clustering,
-    th: &themes::Themes,
     theme_centroids: ndarray::Array2<f32>,
+    report: &RunReport,
 ) -> Result<Model> {
-    let k = th.themes.len();
+    let k = report.themes.len();
     let mut centroid_themes = vec![None; clustering.centroids.nrows()];
-    for (&c, &t) in clustering.labels.iter().zip(&th.assignment) {
-        centroid_themes[c] = Some(t);
-    }
     let mut sims: Vec<Vec<f32>> = vec![Vec::new(); k];
-    for (&t, &s) in th.assignment.iter().zip(&th.scores) {
-        sims[t].push(s);
+    for (&c, u) in clustering.labels.iter().zip(&report.units) {
+        centroid_themes[c] = Some(u.theme);
+        sims[u.theme].push(u.score);
     }
     let quantiles: Vec<f32> = sims
         .iter_mut()
@@ -394,43 +376,45 @@ fn saved_model(
     let similarity_quantiles =
         ndarray::Array2::from_shape_vec((k, crate::model::QUANTILES), quantiles)
             .map_err(|e| crate::Error::Internal(format!("similarity quantiles: {e}")))?;
+    let n = report.units.len();
+    let shown = n.min(AssignmentInfo::MAX_BACKGROUND);
     Ok(Model {
         meta: ModelMeta {
             format: crate::model::FORMAT.into(),
             format_version: crate::model::FORMAT_VERSION,
             themata_version: env!("CARGO_PKG_VERSION").into(),
-            run: name.into(),
+            run: report.name.clone(),
             config: config.clone(),
             method: config.cluster.method,
-            documents: units.len(),
+            documents: n,
             columns: tfidf.matrix.cols(),
             dims: lsa.dims(),
             centroid_themes,
-            themes: th
+            themes: report
                 .themes
                 .iter()
-                .enumerate()
-                .map(|(id, t)| ModelTheme {
-                    id,
+                .map(|t| ModelTheme {
+                    id: t.id,
                     label: t.label.clone(),
                     named: t.named.clone(),
                     size: t.size,
-                    terms: t
-                        .terms
-                        .iter()
-                        .map(|(term, weight)| TermWeight {
-                            term: term.clone(),
-                            weight: *weight,
-                        })
-                        .collect(),
-                    xy: [0.0; 2],
+                    terms: t.terms.clone(),
+                    xy: t.xy,
                 })
                 .collect(),
-            similarity: Vec::new(),
-            hierarchy: Vec::new(),
-            projection: String::new(),
-            named_themes: Vec::new(),
-            background: Vec::new(),
+            similarity: report.similarity.clone(),
+            hierarchy: report.hierarchy.clone(),
+            projection: report.projection.clone(),
+            named_themes: report.named_themes.clone(),
+            background: (0..shown)
+                .map(|j| {
+                    let u = &report.units[j * n / shown];
+                    BackgroundPoint {
+                        xy: u.xy,
+                        theme: u.theme,
+                    }
+                })
+                .collect(),
         },
         vocab: tfidf.vocab.clone(),
         df: tfidf.df.clone(),
