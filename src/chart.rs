@@ -116,22 +116,43 @@ pub fn draw_all(report: &RunReport, dir: &Path, formats: &[ChartFormat]) -> Resu
     if formats_seen.is_empty() {
         return Ok(drawn);
     }
-    for name in all_chart_names() {
-        let scene = match plots::build(name, report)? {
-            plots::Layout::Scene(scene) => scene,
-            plots::Layout::Nothing => continue,
-            plots::Layout::Skipped(why) => {
-                drawn
-                    .skipped
-                    .push(format!("chart `{name}` not drawn: {why}"));
-                continue;
-            }
-        };
-        for &format in &formats_seen {
-            drawn.written.push(write_scene(&scene, dir, name, format)?);
+    // Each chart is laid out and rendered on its own (rayon), then gathered in the charts'
+    // order, so what is written, skipped or reported as the first error does not depend on the
+    // thread count. On 20 Newsgroups the charts took 0.14 s one after another.
+    use rayon::prelude::*;
+    let names: Vec<&str> = all_chart_names().collect();
+    let each: Vec<Result<Outcome>> = names
+        .par_iter()
+        .map(|&name| {
+            Ok(match plots::build(name, report)? {
+                plots::Layout::Scene(scene) => Outcome::Written(
+                    formats_seen
+                        .par_iter()
+                        .map(|&format| write_scene(&scene, dir, name, format))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                plots::Layout::Nothing => Outcome::Nothing,
+                plots::Layout::Skipped(why) => {
+                    Outcome::Skipped(format!("chart `{name}` not drawn: {why}"))
+                }
+            })
+        })
+        .collect();
+    for one in each {
+        match one? {
+            Outcome::Written(paths) => drawn.written.extend(paths),
+            Outcome::Skipped(why) => drawn.skipped.push(why),
+            Outcome::Nothing => {}
         }
     }
     Ok(drawn)
+}
+
+/// What became of one chart in [`draw_all`].
+enum Outcome {
+    Written(Vec<PathBuf>),
+    Skipped(String),
+    Nothing,
 }
 
 /// Draws a bipartite flow chart (`themata compare`'s) as `dir/<name>.<ext>` in each format and

@@ -203,11 +203,26 @@ fn seeds_unguided_auto_k_still_separates_the_themes() {
 #[test]
 fn same_seed_gives_identical_assignments_with_one_and_two_threads() {
     let out = tempfile::tempdir().unwrap();
-    let a = run_ok(out.path(), "t1", &["--threads", "1", "--seed", "7"]);
-    let b = run_ok(out.path(), "t2", &["--threads", "2", "--seed", "7"]);
+    let args = |t| ["--threads", t, "--seed", "7", "--charts", "png,svg"];
+    let a = run_ok(out.path(), "t1", &args("1"));
+    let b = run_ok(out.path(), "t2", &args("2"));
     let ca = std::fs::read(a.join("assignments.csv")).unwrap();
     let cb = std::fs::read(b.join("assignments.csv")).unwrap();
     assert_eq!(ca, cb);
+    // The charts are drawn in parallel: the same files, byte for byte.
+    let mut charts: Vec<_> = std::fs::read_dir(a.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    charts.sort();
+    assert!(charts.len() >= 12, "PNG and SVG of every chart: {charts:?}");
+    for name in &charts {
+        let (fa, fb) = (a.join("charts").join(name), b.join("charts").join(name));
+        assert!(
+            std::fs::read(&fa).unwrap() == std::fs::read(&fb).unwrap(),
+            "{name:?} differs between one and two threads"
+        );
+    }
 }
 
 #[test]
