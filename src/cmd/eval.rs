@@ -90,9 +90,7 @@ fn print_coherence(r: &RunReport) -> Result<()> {
                 return Ok(());
             }
             Err(why) => {
-                println!(
-                    "coherence    not in run.json, and cannot be recomputed: {why}"
-                );
+                println!("coherence    not in run.json, and cannot be recomputed: {why}");
                 return Ok(());
             }
         },
@@ -126,7 +124,14 @@ fn print_coherence(r: &RunReport) -> Result<()> {
                     ""
                 }
             ),
-            None => println!("{:>5}  {:>7} {:>7} {:>8}  {}", t.id + 1, "—", "—", "—", t.label),
+            None => println!(
+                "{:>5}  {:>7} {:>7} {:>8}  {}",
+                t.id + 1,
+                "—",
+                "—",
+                "—",
+                t.label
+            ),
         }
     }
     Ok(())

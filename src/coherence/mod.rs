@@ -120,7 +120,10 @@ impl CoherenceParams {
         if self.top_n > MAX_TOP_N {
             return Err(Error::param(
                 "themes.coherence_top_n",
-                format!("{} is above {MAX_TOP_N}; allowed are 0..={MAX_TOP_N}", self.top_n),
+                format!(
+                    "{} is above {MAX_TOP_N}; allowed are 0..={MAX_TOP_N}",
+                    self.top_n
+                ),
             ));
         }
         if !(-1.0..=1.0).contains(&self.low_coherence) {
@@ -307,8 +310,7 @@ pub fn diversity<S: AsRef<str>>(topics: &[Vec<S>]) -> f64 {
     if total == 0 {
         return 0.0;
     }
-    let unique: rustc_hash::FxHashSet<&str> =
-        topics.iter().flatten().map(|s| s.as_ref()).collect();
+    let unique: rustc_hash::FxHashSet<&str> = topics.iter().flatten().map(|s| s.as_ref()).collect();
     unique.len() as f64 / total as f64
 }
 

@@ -50,12 +50,19 @@ fn gensim_windows(texts: &[Vec<&str>], terms: &[&str], w: usize) -> (u64, Vec<u6
     (total, occ, co)
 }
 
-fn random_texts(seed: u64, vocab: &[&'static str], n: usize, max_len: usize) -> Vec<Vec<&'static str>> {
+fn random_texts(
+    seed: u64,
+    vocab: &[&'static str],
+    n: usize,
+    max_len: usize,
+) -> Vec<Vec<&'static str>> {
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
     (0..n)
         .map(|_| {
             let len = rng.gen_range(0..=max_len);
-            (0..len).map(|_| vocab[rng.gen_range(0..vocab.len())]).collect()
+            (0..len)
+                .map(|_| vocab[rng.gen_range(0..vocab.len())])
+                .collect()
         })
         .collect()
 }
@@ -74,17 +81,36 @@ fn window_counts_match_gensims_window_by_window_accumulator() {
                 let (total, occ, co) = gensim_windows(&texts, &terms, w);
                 let c = &counts.windows[k];
                 assert_eq!(c.total, total, "seed {seed}, window {w}");
-                let id = |t: &str| counter.topics.iter().flatten().zip(topics.iter().flatten())
-                    .find(|(_, s)| **s == t).map(|(&i, _)| i).unwrap();
+                let id = |t: &str| {
+                    counter
+                        .topics
+                        .iter()
+                        .flatten()
+                        .zip(topics.iter().flatten())
+                        .find(|(_, s)| **s == t)
+                        .map(|(&i, _)| i)
+                        .unwrap()
+                };
                 for (i, t) in terms.iter().enumerate() {
-                    assert_eq!(c.occurrences[id(t) as usize], occ[i], "seed {seed}, w {w}, {t}");
+                    assert_eq!(
+                        c.occurrences[id(t) as usize],
+                        occ[i],
+                        "seed {seed}, w {w}, {t}"
+                    );
                 }
                 for t in &topics {
                     for a in t {
                         for b in t {
-                            let (ia, ib) = (terms.iter().position(|x| x == a).unwrap(), terms.iter().position(|x| x == b).unwrap());
+                            let (ia, ib) = (
+                                terms.iter().position(|x| x == a).unwrap(),
+                                terms.iter().position(|x| x == b).unwrap(),
+                            );
                             let want = if a == b { occ[ia] } else { co[ia][ib] };
-                            assert_eq!(counter.co_occurrences(c, id(a), id(b)), want, "seed {seed}, w {w}, {a} {b}");
+                            assert_eq!(
+                                counter.co_occurrences(c, id(a), id(b)),
+                                want,
+                                "seed {seed}, w {w}, {a} {b}"
+                            );
                         }
                     }
                 }
@@ -173,7 +199,10 @@ fn terms_missing_from_the_texts_are_dropped_and_a_theme_needs_two() {
     assert_eq!(s.themes[1], None);
     assert_eq!(s.summary.unwrap().themes_scored, 1);
     let off = CoherenceParams { top_n: 0, ..p };
-    assert_eq!(score(&texts[..], &[vec!["a", "b"]], &off).unwrap().summary, None);
+    assert_eq!(
+        score(&texts[..], &[vec!["a", "b"]], &off).unwrap().summary,
+        None
+    );
 }
 
 #[test]
@@ -182,10 +211,20 @@ fn params_check_names_the_key() {
         top_n: MAX_TOP_N + 1,
         low_coherence: 0.0,
     };
-    assert!(p.check().unwrap_err().to_string().contains("themes.coherence_top_n"));
+    assert!(
+        p.check()
+            .unwrap_err()
+            .to_string()
+            .contains("themes.coherence_top_n")
+    );
     let p = CoherenceParams {
         top_n: 10,
         low_coherence: f64::NAN,
     };
-    assert!(p.check().unwrap_err().to_string().contains("themes.low_coherence"));
+    assert!(
+        p.check()
+            .unwrap_err()
+            .to_string()
+            .contains("themes.low_coherence")
+    );
 }

@@ -255,7 +255,10 @@ fn within(field: impl FnOnce() -> String, v: f64, lo: f64, hi: f64) -> Result<()
     if v.is_finite() && (lo..=hi).contains(&v) {
         Ok(())
     } else {
-        Err(invalid(field(), format!("{v} is not a number from {lo} to {hi}")))
+        Err(invalid(
+            field(),
+            format!("{v} is not a number from {lo} to {hi}"),
+        ))
     }
 }
 
@@ -276,7 +279,12 @@ fn validate_coherence(
 fn validate_summary(c: &crate::coherence::Summary, k: usize) -> Result<(), Invalid> {
     validate_coherence(&c.mean, || "coherence.mean".into())?;
     within(|| "coherence.diversity".into(), c.diversity, 0.0, 1.0)?;
-    within(|| "coherence.low_coherence".into(), c.low_coherence, -1.0, 1.0)?;
+    within(
+        || "coherence.low_coherence".into(),
+        c.low_coherence,
+        -1.0,
+        1.0,
+    )?;
     let max = crate::coherence::MAX_TOP_N;
     if c.top_n == 0 || c.top_n > max {
         return Err(invalid(
