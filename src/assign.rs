@@ -117,6 +117,7 @@ pub fn assign(
                 } else {
                     sums[id] / sizes[id] as f32
                 },
+                coherence: None,
                 xy: old.xy,
                 articles: pipeline::theme_articles(&units, &assignment, id),
             }
@@ -208,6 +209,7 @@ pub fn assign(
             inertia,
             external: pipeline::external_scores(&corpus, &units, &assignment),
         },
+        coherence: None,
         timings,
         warnings,
         named_themes: model.meta.named_themes.clone(),

@@ -32,13 +32,14 @@ use crate::ingest::Article;
 use crate::pipeline::Progress;
 
 /// The stages measured, in pipeline order.
-pub const STAGES: [&str; 8] = [
+pub const STAGES: [&str; 9] = [
     "ingest",
     "units",
     "vectorize",
     "reduce",
     "cluster",
     "themes",
+    "coherence",
     "report",
     "charts",
 ];

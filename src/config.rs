@@ -289,6 +289,7 @@ impl Config {
         table("reduce", self.reduce.check())?;
         table("cluster", self.cluster.check())?;
         table("themes", self.themes.check())?;
+        crate::coherence::CoherenceParams::from(&self.themes).check()?;
         table("assign", self.assign.check())?;
         table("compare", self.compare.check())?;
         table("time", self.time.check())?;

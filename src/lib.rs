@@ -2,8 +2,8 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! [`ingest`] → [`units`] → [`vectorize`] → [`reduce`] → [`cluster`] → [`themes`] →
-//! [`timeline`] → [`report`] / [`chart`]. [`pipeline`] runs the stages in order; [`cmd`] holds the
-//! subcommands the binary dispatches to.
+//! [`coherence`] → [`timeline`] → [`report`] / [`chart`]. [`pipeline`] runs the stages in order;
+//! [`cmd`] holds the subcommands the binary dispatches to.
 #![deny(missing_docs)]
 
 pub mod assign;
@@ -12,6 +12,7 @@ pub mod bench;
 pub mod chart;
 pub mod cluster;
 pub mod cmd;
+pub mod coherence;
 pub mod compare;
 pub mod config;
 pub mod error;

@@ -8,6 +8,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::cluster;
+use crate::coherence;
 use crate::config::Config;
 use crate::error::Result;
 use crate::eval;
@@ -186,6 +187,9 @@ fn analyse_inner(
             guide.as_ref(),
         )
     })?;
+    let coherence = st.time("coherence", || {
+        coherence::of_themes(&texts, &config.vectorize, &th.themes, &config.themes)
+    })?;
 
     let over_time = match &binning {
         Some(b) => Some(st.time("over time", || {
@@ -263,6 +267,7 @@ fn analyse_inner(
                     .collect(),
                 representatives: t.representatives.clone(),
                 cohesion: t.cohesion,
+                coherence: coherence.themes[id],
                 xy: th.themes_xy[id],
                 articles: theme_articles(&units, &th.assignment, id),
             })
@@ -285,6 +290,7 @@ fn analyse_inner(
             inertia: clustering.inertia,
             external,
         },
+        coherence: coherence.summary,
         timings: st.timings,
         warnings,
         named_themes: th

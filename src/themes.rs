@@ -51,6 +51,10 @@ pub struct ThemeParams {
     pub min_seed_coverage: f32,
     /// Named themes (`[[themes.named]]`).
     pub named: Vec<NamedTheme>,
+    /// Top terms per theme scored for coherence and diversity (0 turns scoring off).
+    pub coherence_top_n: usize,
+    /// A theme whose `c_npmi` is below this is marked "low coherence".
+    pub low_coherence: f64,
 }
 
 impl Default for ThemeParams {
@@ -64,6 +68,8 @@ impl Default for ThemeParams {
             min_term_share: 0.1,
             min_seed_coverage: 0.5,
             named: Vec::new(),
+            coherence_top_n: 10,
+            low_coherence: 0.05,
         }
     }
 }

@@ -64,6 +64,7 @@ fn run(prefix: &str, terms: &[&[&str]], units: &[(usize, usize, usize)]) -> RunR
                 .collect(),
             representatives: Vec::new(),
             cohesion: 0.0,
+            coherence: None,
             xy: [0.0; 2],
             articles: Vec::new(),
         })
@@ -82,6 +83,7 @@ fn run(prefix: &str, terms: &[&[&str]], units: &[(usize, usize, usize)]) -> RunR
         k_selection: KSelectionInfo::default(),
         projection: String::new(),
         scores: Scores::default(),
+        coherence: None,
         timings: Vec::new(),
         warnings: Vec::new(),
         named_themes: Vec::new(),

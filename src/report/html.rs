@@ -170,6 +170,16 @@ fn summary(h: &mut String, r: &RunReport) {
             let _ = writeln!(h, "<tr><th>{k}</th><td>{v:.4}</td></tr>");
         }
     }
+    if let Some(c) = &r.coherence {
+        for (k, v) in [
+            ("Coherence c_npmi (mean)", c.mean.c_npmi),
+            ("Coherence c_v (mean)", c.mean.c_v),
+            ("Coherence u_mass (mean)", c.mean.u_mass),
+            ("Topic diversity", c.diversity),
+        ] {
+            let _ = writeln!(h, "<tr><th>{k}</th><td>{v:.4}</td></tr>");
+        }
+    }
     h.push_str("</tbody></table>\n");
     if !r.timings.is_empty() {
         h.push_str("<table class=\"kv\"><caption>Time per stage</caption><tbody>\n");
@@ -259,9 +269,24 @@ fn themes(h: &mut String, r: &RunReport, units: &Units) {
                 esc(n)
             );
         }
+        let mut coherence = String::new();
+        if let Some(tc) = &t.coherence {
+            let _ = write!(
+                coherence,
+                " · <span title=\"gensim's c_npmi of the top terms; c_v {:.3}, u_mass {:.3}\">coherence {:.3}</span>",
+                tc.c_v, tc.u_mass, tc.c_npmi
+            );
+            if let Some(c) = r.coherence.as_ref().filter(|c| c.is_low(tc)) {
+                let _ = write!(
+                    h,
+                    " <span class=\"badge low\" title=\"c_npmi below {}: its top terms occur together little more than chance would have them\">low coherence</span>",
+                    c.low_coherence
+                );
+            }
+        }
         let _ = writeln!(
             h,
-            "</h3>\n<p class=\"meta\">Theme {} · {} passages ({pct:.1}%) · cohesion {:.3}</p>",
+            "</h3>\n<p class=\"meta\">Theme {} · {} passages ({pct:.1}%) · cohesion {:.3}{coherence}</p>",
             t.id + 1,
             num(t.size),
             t.cohesion
@@ -580,6 +605,7 @@ details.warnings summary{cursor:pointer;font-weight:600}
 .theme{border:1px solid var(--line);border-left:6px solid var(--c);border-radius:10px;padding:16px 20px;margin:0 0 16px;background:#fff}
 .sw{display:inline-block;width:14px;height:14px;border-radius:50%;background:var(--c);border:1px solid rgba(0,0,0,.35);flex:none}
 .badge{font-size:.75rem;font-weight:600;background:var(--soft);border:1px solid var(--line);border-radius:999px;padding:1px 9px;color:var(--muted)}
+.badge.low{color:#8a4b00;background:#fff4e0;border-color:#e8c58f}
 .meta{color:var(--muted);margin:0 0 10px;font-size:.92rem}
 ul.terms{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px}
 ul.terms li{position:relative;overflow:hidden;border:1px solid var(--line);border-radius:6px;padding:2px 10px;font-size:.92rem;background:linear-gradient(90deg,color-mix(in srgb,var(--c) 28%,#fff) var(--w),#fff var(--w))}

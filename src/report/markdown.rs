@@ -89,6 +89,11 @@ pub fn render(report: &RunReport) -> String {
             s,
             "| # | Theme | New passages | Outliers | Top terms |\n|---:|---|---:|---:|---|"
         );
+    } else if report.coherence.is_some() {
+        let _ = writeln!(
+            s,
+            "| # | Theme | Passages | Coherence (c_npmi) | Top terms |\n|---:|---|---:|---:|---|"
+        );
     } else {
         let _ = writeln!(
             s,
@@ -99,6 +104,8 @@ pub fn render(report: &RunReport) -> String {
         let terms: Vec<&str> = t.terms.iter().take(6).map(|w| w.term.as_str()).collect();
         let extra = if assigned.is_some() {
             format!(" {} |", outliers[t.id])
+        } else if report.coherence.is_some() {
+            format!(" {} |", coherence_cell(report, t))
         } else {
             String::new()
         };
@@ -112,6 +119,7 @@ pub fn render(report: &RunReport) -> String {
             md_escape(&terms.join(", "))
         );
     }
+    coherence_note(&mut s, report);
     named_section(&mut s, report);
     if c.boilerplate_lines_dropped > 0 || c.normalized_articles > 0 {
         let _ = writeln!(
@@ -137,9 +145,18 @@ pub fn render(report: &RunReport) -> String {
             Some(n) => format!(" Matches the configured theme “{n}”."),
             None => String::new(),
         };
+        let coherence = match (&report.coherence, &t.coherence) {
+            (Some(sum), Some(tc)) if sum.is_low(tc) => format!(
+                ", coherence (c_npmi) {:.3}. **Low coherence:** its top terms occur together \
+                 little more than chance would have them (c_npmi below {})",
+                tc.c_npmi, sum.low_coherence
+            ),
+            (_, Some(tc)) => format!(", coherence (c_npmi) {:.3}", tc.c_npmi),
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
-            "{} passages ({:.0}% of the corpus), cohesion {:.2}.{named}\n",
+            "{} passages ({:.0}% of the corpus), cohesion {:.2}{coherence}.{named}\n",
             t.size,
             pct(t.size, c.units),
             t.cohesion
@@ -208,6 +225,44 @@ pub fn render(report: &RunReport) -> String {
         report.scores.silhouette
     );
     s
+}
+
+/// A theme's `c_npmi` for the themes table, marked when low; a dash when not scored.
+fn coherence_cell(report: &RunReport, t: &super::model::ThemeInfo) -> String {
+    match (&report.coherence, &t.coherence) {
+        (Some(sum), Some(tc)) if sum.is_low(tc) => format!("{:.3} (low coherence)", tc.c_npmi),
+        (_, Some(tc)) => format!("{:.3}", tc.c_npmi),
+        _ => "—".into(),
+    }
+}
+
+/// The means of the coherence scores and the topic diversity, under the themes table.
+fn coherence_note(s: &mut String, report: &RunReport) {
+    let Some(c) = &report.coherence else { return };
+    let low = report
+        .themes
+        .iter()
+        .filter(|t| t.coherence.is_some_and(|tc| c.is_low(&tc)))
+        .count();
+    let _ = writeln!(
+        s,
+        "\nCoherence of each theme's top {} terms in the passages, as gensim scores it: mean \
+         c_npmi {:.3} (windows of {} words), c_v {:.3} (windows of {}), u_mass {:.3} (whole \
+         passages), over {} of {} themes. Topic diversity {:.3} (share of distinct terms among \
+         the themes' top {}). {} theme(s) below c_npmi {} are marked low coherence.",
+        c.top_n,
+        c.mean.c_npmi,
+        c.windows[0],
+        c.mean.c_v,
+        c.windows[1],
+        c.mean.u_mass,
+        c.themes_scored,
+        report.themes.len(),
+        c.diversity,
+        c.top_n,
+        low,
+        c.low_coherence
+    );
 }
 
 /// The named themes of the config: which theme each names, and why one that names none doesn't.

@@ -35,6 +35,11 @@ pub struct RunReport {
     pub projection: String,
     /// Quality scores: internal always, external when the corpus has labels.
     pub scores: Scores,
+    /// Topic coherence (means over the themes) and diversity, and how they were scored; absent
+    /// when scoring was off (`themes.coherence_top_n = 0`), the themes have no terms (hashing), or
+    /// the run predates it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coherence: Option<crate::coherence::Summary>,
     /// Wall time of each stage, in pipeline order.
     pub timings: Vec<StageTime>,
     /// Warnings raised during the run (skipped files, lossy decoding…).
@@ -237,6 +242,10 @@ pub struct ThemeInfo {
     pub representatives: Vec<usize>,
     /// Mean cosine similarity of the theme's units to its centroid (cohesion).
     pub cohesion: f32,
+    /// Topic coherence of its top terms ([`RunReport::coherence`] says how scored); absent when
+    /// not scored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coherence: Option<crate::coherence::Coherence>,
     /// The centroid's position in the 2-D projection.
     pub xy: [f32; 2],
     /// Articles the theme runs through: (article index, units of this theme in it), most first.

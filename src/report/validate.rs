@@ -203,6 +203,14 @@ impl RunReport {
                 in_range(|| format!("named_themes[{i}].closest"), t, k, "themes")?;
             }
         }
+        for (i, t) in self.themes.iter().enumerate() {
+            if let Some(c) = &t.coherence {
+                validate_coherence(c, || format!("themes[{i}].coherence"))?;
+            }
+        }
+        if let Some(c) = &self.coherence {
+            validate_summary(c, k)?;
+        }
         if let Some(a) = &self.assignment {
             if a.thresholds.len() != k {
                 return Err(invalid(
@@ -236,6 +244,61 @@ impl RunReport {
         }
         Ok(())
     }
+}
+
+/// Widest a coherence score may stray past its measure's bounds (gensim's `EPSILON` and
+/// rounding move them by far less).
+const SLACK: f64 = 1e-6;
+
+/// `Err` naming `field` unless `v` is a finite number in `lo..=hi`.
+fn within(field: impl FnOnce() -> String, v: f64, lo: f64, hi: f64) -> Result<(), Invalid> {
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(invalid(
+            field(),
+            format!("{v} is not a number from {lo} to {hi}"),
+        ))
+    }
+}
+
+/// One theme's (or the mean) coherence: `c_npmi` and `c_v` within −1..1, `u_mass` a log
+/// conditional probability (at most about 0, at least ln(gensim's `EPSILON`) ≈ −27.6).
+fn validate_coherence(
+    c: &crate::coherence::Coherence,
+    field: impl Fn() -> String,
+) -> Result<(), Invalid> {
+    let bound = 1.0 + SLACK;
+    within(|| format!("{}.c_npmi", field()), c.c_npmi, -bound, bound)?;
+    within(|| format!("{}.c_v", field()), c.c_v, -bound, bound)?;
+    within(|| format!("{}.u_mass", field()), c.u_mass, -28.0, 0.01)
+}
+
+/// The run's coherence summary: valid means, a diversity in 0..1, a top N and a count of scored
+/// themes that fit the run.
+fn validate_summary(c: &crate::coherence::Summary, k: usize) -> Result<(), Invalid> {
+    validate_coherence(&c.mean, || "coherence.mean".into())?;
+    within(|| "coherence.diversity".into(), c.diversity, 0.0, 1.0)?;
+    within(
+        || "coherence.low_coherence".into(),
+        c.low_coherence,
+        -1.0,
+        1.0,
+    )?;
+    let max = crate::coherence::MAX_TOP_N;
+    if c.top_n == 0 || c.top_n > max {
+        return Err(invalid(
+            "coherence.top_n",
+            format!("{} is not a number of terms from 1 to {max}", c.top_n),
+        ));
+    }
+    if c.themes_scored > k {
+        return Err(invalid(
+            "coherence.themes_scored",
+            format!("{} is more than the {k} themes", c.themes_scored),
+        ));
+    }
+    Ok(())
 }
 
 /// Themes over time: at most [`MAX_TIME_BINS`](crate::timeline::MAX_TIME_BINS) bins, one entry

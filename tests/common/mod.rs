@@ -189,6 +189,7 @@ pub fn synthetic(k: usize, articles: usize, units: usize) -> RunReport {
                     .map(|u| u.id)
                     .collect(),
                 cohesion: 0.4,
+                coherence: None,
                 xy: centre(t),
                 articles: vec![],
             }
@@ -257,6 +258,7 @@ pub fn synthetic(k: usize, articles: usize, units: usize) -> RunReport {
             inertia: 1000.0,
             external: None,
         },
+        coherence: None,
         timings: vec![],
         warnings: vec![],
         named_themes: vec![],
