@@ -528,6 +528,7 @@ fn bench_writes_every_stage_at_every_scale() {
         "reduce",
         "cluster",
         "themes",
+        "coherence",
         "report",
         "charts",
     ];
