@@ -316,10 +316,10 @@ impl Scratch {
         if c.ngrams.is_empty() {
             let hits = &mut self.hits;
             texts.for_each_word(i, |w| {
-                if c.filter.may_hold(w) {
-                    if let Some(&id) = c.words.get(w) {
-                        hits.push((pos, id));
-                    }
+                if c.filter.may_hold(w)
+                    && let Some(&id) = c.words.get(w)
+                {
+                    hits.push((pos, id));
                 }
                 pos += 1;
             });

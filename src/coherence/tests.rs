@@ -122,7 +122,7 @@ fn window_counts_match_gensims_window_by_window_accumulator() {
 #[test]
 fn a_term_leaving_the_window_is_unmarked_even_if_it_occurs_again_inside() {
     // Windows of 3 over "a x a y z": [a x a], [x a y], [a y z]. gensim marks "a" in the first only.
-    let texts = vec![vec!["a", "x", "a", "y", "z"]];
+    let texts = [vec!["a", "x", "a", "y", "z"]];
     let counter = Counter::new(&[vec!["a", "y"]], [3, 5]);
     let c = counter.count(&texts[..]);
     assert_eq!(c.windows[0].total, 3);
@@ -147,7 +147,7 @@ fn short_and_empty_texts_are_one_window_each() {
 
 #[test]
 fn a_multi_word_term_counts_where_its_words_follow_one_another() {
-    let texts = vec![
+    let texts = [
         vec!["new", "york", "city"],
         vec!["york", "new", "city"],
         vec!["new", "york"],
@@ -188,7 +188,7 @@ fn coherent_terms_score_higher_than_unrelated_ones() {
 
 #[test]
 fn terms_missing_from_the_texts_are_dropped_and_a_theme_needs_two() {
-    let texts = vec![vec!["a", "b"], vec!["a"]];
+    let texts = [vec!["a", "b"], vec!["a"]];
     let p = CoherenceParams {
         top_n: 10,
         low_coherence: 0.05,
