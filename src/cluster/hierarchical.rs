@@ -139,20 +139,21 @@ fn condensed_cosine(x: ArrayView2<'_, f32>) -> Vec<f64> {
 fn condensed_sq_euclidean(x: ArrayView2<'_, f32>) -> Vec<f64> {
     use rayon::prelude::*;
     let x = x.as_standard_layout();
-    let n = x.nrows();
+    let (n, d) = x.dim();
+    let flat = x.as_slice().expect("rows are in standard layout");
+    let row = |i: usize| &flat[i * d..(i + 1) * d];
     let rows: Vec<Vec<f64>> = (0..n)
         .into_par_iter()
         .map(|i| {
-            let a = x.row(i);
+            let a = row(i);
             (i + 1..n)
                 .map(|j| {
-                    a.iter()
-                        .zip(x.row(j))
-                        .map(|(&p, &q)| {
-                            let d = p as f64 - q as f64;
-                            d * d
-                        })
-                        .sum()
+                    let mut s = 0f64;
+                    for (&p, &q) in a.iter().zip(row(j)) {
+                        let t = p as f64 - q as f64;
+                        s += t * t;
+                    }
+                    s
                 })
                 .collect()
         })
