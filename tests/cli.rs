@@ -568,9 +568,22 @@ fn ward_linkage_recovers_well_separated_groups_of_documents() {
     // Three groups of eight documents, each drawing on its own vocabulary plus words all share.
     let d = tempfile::tempdir().unwrap();
     let topics = [
-        ["harbor", "ship", "cargo", "crane", "dock", "tide", "sailor", "anchor"],
-        ["wheat", "harvest", "tractor", "barn", "soil", "farmer", "seed", "field"],
-        ["violin", "concert", "choir", "melody", "piano", "rhythm", "tenor", "orchestra"],
+        [
+            "harbor", "ship", "cargo", "crane", "dock", "tide", "sailor", "anchor",
+        ],
+        [
+            "wheat", "harvest", "tractor", "barn", "soil", "farmer", "seed", "field",
+        ],
+        [
+            "violin",
+            "concert",
+            "choir",
+            "melody",
+            "piano",
+            "rhythm",
+            "tenor",
+            "orchestra",
+        ],
     ];
     let shared = ["today", "people", "report", "season", "local", "town"];
     let mut records = Vec::new();
@@ -619,5 +632,9 @@ fn ward_linkage_recovers_well_separated_groups_of_documents() {
         assert_eq!(seen, theme, "{} left its group's theme", row["article_id"]);
     }
     let themes: std::collections::BTreeSet<usize> = theme_of_label.values().copied().collect();
-    assert_eq!(themes.len(), 3, "each group its own theme: {theme_of_label:?}");
+    assert_eq!(
+        themes.len(),
+        3,
+        "each group its own theme: {theme_of_label:?}"
+    );
 }

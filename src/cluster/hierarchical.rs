@@ -433,7 +433,13 @@ mod tests {
         // Points 0, 1, 5, 7, 20 on a line. Ward distance sqrt(2·|a|·|b|/(|a|+|b|))·‖ā − b̄‖:
         // {0,1} at 1; {5,7} at 2; {0,1}+{5,7} (means 0.5, 6) at sqrt(2)·5.5; then + {20} (mean
         // 3.25 of four) at sqrt(1.6)·16.75.
-        let x = ndarray::array![[0.0f32, 0.0], [1.0, 0.0], [5.0, 0.0], [7.0, 0.0], [20.0, 0.0]];
+        let x = ndarray::array![
+            [0.0f32, 0.0],
+            [1.0, 0.0],
+            [5.0, 0.0],
+            [7.0, 0.0],
+            [20.0, 0.0]
+        ];
         let want = [
             (0, 1, 1.0f32, 2),
             (2, 3, 2.0, 2),

@@ -363,9 +363,11 @@ mod tests {
         // (k-means, the distance matrices: Euclidean for Ward, cosine for the rest) are what could
         // depend on the thread count; the linkage passes themselves are sequential.
         let cases = std::iter::once((5000, Method::Kmeans, Linkage::default())).chain(
-            [hierarchical::ROWS_DIRECT + 100, 1500].into_iter().flat_map(|n| {
-                [Linkage::Ward, Linkage::Average].map(|l| (n, Method::Hierarchical, l))
-            }),
+            [hierarchical::ROWS_DIRECT + 100, 1500]
+                .into_iter()
+                .flat_map(|n| {
+                    [Linkage::Ward, Linkage::Average].map(|l| (n, Method::Hierarchical, l))
+                }),
         );
         for (n, method, linkage) in cases {
             let x = x.slice(ndarray::s![..n, ..]);
