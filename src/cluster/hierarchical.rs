@@ -23,6 +23,10 @@ use linfa::param_guard::ParamGuard;
 pub const ROWS_DIRECT: usize = 2_000;
 /// Number of k-means micro-clusters linked when there are more rows than [`ROWS_DIRECT`].
 pub const MICRO_CLUSTERS: usize = 500;
+/// Lloyd iterations of the micro-clustering.
+const MICRO_ITERATIONS: usize = 10;
+/// Rows sampled per micro-cluster for its k-means++ seeding.
+const MICRO_INIT_PER_CLUSTER: usize = 12;
 
 /// How the distance between two clusters is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -337,9 +341,14 @@ pub fn agglomerative(
         return Ok((d.cut_k(k), d));
     }
     let m = MICRO_CLUSTERS.max(k);
+    // Micro-clusters only need to be small and tight, not optimal: k-means++ seeds them from a
+    // sample and Lloyd stops after a few iterations. On 20 Newsgroups documents (5 seeds) this
+    // takes the micro-clustering from about 1.0 s to 0.4 s, with Ward's NMI within the seeds'
+    // spread (0.365 mean against 0.371 for k-means++ over all rows and 20 iterations).
     let model = KMeansParams::new(m, seed)
         .n_runs(1)
-        .max_n_iterations(20)
+        .max_n_iterations(MICRO_ITERATIONS)
+        .init_size(MICRO_INIT_PER_CLUSTER * m)
         .init(KMeansInit::KMeansPlusPlus)
         .check()?
         .fit_view(x)?;
