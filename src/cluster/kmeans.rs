@@ -801,18 +801,14 @@ pub(crate) mod tests {
     fn kmeans_seeded_from_a_sample_recovers_separated_blobs_whatever_the_thread_count() {
         let (x, y) = blobs(3000, 10, 6, 0.1, 8);
         let fit = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| {
-                    KMeansParams::new(6, 3)
-                        .init_size(300)
-                        .check()
-                        .unwrap()
-                        .fit_view(x.view())
-                        .unwrap()
-                })
+            crate::testdata::with_threads(threads, || {
+                KMeansParams::new(6, 3)
+                    .init_size(300)
+                    .check()
+                    .unwrap()
+                    .fit_view(x.view())
+                    .unwrap()
+            })
         };
         let (a, b) = (fit(1), fit(2));
         assert_eq!(a, b);

@@ -331,6 +331,7 @@ pub fn cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdata::with_threads;
     use kmeans::tests::blobs;
 
     fn fixed(k: usize) -> ClusterParams {
@@ -344,20 +345,16 @@ mod tests {
     fn same_seed_same_labels_with_one_and_two_threads() {
         let (x, _) = blobs(5000, 20, 8, 0.9, 11);
         let run = |t: usize, x: ArrayView2<'_, f32>, method: Method, linkage: Linkage| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-                .install(|| {
-                    // The silhouette is not compared here; a small sample keeps the runs quick.
-                    let p = ClusterParams {
-                        method,
-                        linkage,
-                        silhouette_sample: 200,
-                        ..fixed(8)
-                    };
-                    cluster(x, &p, None, 42).unwrap()
-                })
+            with_threads(t, || {
+                // The silhouette is not compared here; a small sample keeps the runs quick.
+                let p = ClusterParams {
+                    method,
+                    linkage,
+                    silhouette_sample: 200,
+                    ..fixed(8)
+                };
+                cluster(x, &p, None, 42).unwrap()
+            })
         };
         // 2,100 rows go through micro-clusters, 1,500 are linked directly. The parallel parts
         // (k-means, the distance matrices: Euclidean for Ward, cosine for the rest) are what could
@@ -377,17 +374,13 @@ mod tests {
             assert_eq!(a.inertia, b.inertia);
         }
         let auto = |t: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-                .install(|| {
-                    let p = ClusterParams {
-                        k_max: 6,
-                        ..ClusterParams::default()
-                    };
-                    cluster(x.view(), &p, None, 3).unwrap()
-                })
+            with_threads(t, || {
+                let p = ClusterParams {
+                    k_max: 6,
+                    ..ClusterParams::default()
+                };
+                cluster(x.view(), &p, None, 3).unwrap()
+            })
         };
         assert_eq!(auto(1), auto(2));
     }
