@@ -1,5 +1,5 @@
-//! Agglomerative clustering (average linkage, cosine): direct on 1,500 rows, and through k-means
-//! micro-clusters on 10,000 rows.
+//! Agglomerative clustering (Ward, and average linkage on cosine): direct on 1,500 rows, and
+//! through k-means micro-clusters on 10,000 rows.
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
@@ -16,9 +16,11 @@ fn bench(c: &mut Criterion) {
         let x = Array2::from_shape_fn((n, 50), |(i, j)| {
             centers[(i % 10, j)] + rng.gen_range(-0.7f32..0.7)
         });
-        g.bench_function(format!("n{n}_d50_k10"), |b| {
-            b.iter(|| agglomerative(x.view(), 10, Linkage::Average, 1).unwrap())
-        });
+        for (name, linkage) in [("ward", Linkage::Ward), ("average", Linkage::Average)] {
+            g.bench_function(format!("{name}_n{n}_d50_k10"), |b| {
+                b.iter(|| agglomerative(x.view(), 10, linkage, 1).unwrap())
+            });
+        }
     }
     g.finish();
 }

@@ -1,8 +1,9 @@
 //! Random matrices for the unit tests of the kernels and the stages: a sparse matrix with a
 //! planted low-rank structure and dense Gaussian matrices, each fixed by its seed.
 //!
-//! In go sizes and a seed; out come a [`Csr`] or an `Array2<f32>`. Test-only: nothing here is
-//! compiled into the library.
+//! In go sizes and a seed; out come a [`Csr`] or an `Array2<f32>`. Also [`with_threads`], for
+//! tests that a result does not depend on the thread count. Test-only: nothing here is compiled
+//! into the library.
 
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
@@ -45,4 +46,13 @@ pub(crate) fn planted(n: usize, m: usize, seed: u64) -> Csr {
 pub(crate) fn gaussian(rows: usize, cols: usize, seed: u64) -> Array2<f32> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     Array2::from_shape_simple_fn((rows, cols), || rng.sample(StandardNormal))
+}
+
+/// Runs `f` on a rayon pool of `threads` threads.
+pub(crate) fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a test can build a thread pool")
+        .install(f)
 }

@@ -578,3 +578,79 @@ fn bench_writes_every_stage_at_every_scale() {
     // Synthetic corpora and the runs' folders are cleaned away.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
 }
+
+#[test]
+fn ward_linkage_recovers_well_separated_groups_of_documents() {
+    // Three groups of eight documents, each drawing on its own vocabulary plus words all share.
+    let d = tempfile::tempdir().unwrap();
+    let topics = [
+        [
+            "harbor", "ship", "cargo", "crane", "dock", "tide", "sailor", "anchor",
+        ],
+        [
+            "wheat", "harvest", "tractor", "barn", "soil", "farmer", "seed", "field",
+        ],
+        [
+            "violin",
+            "concert",
+            "choir",
+            "melody",
+            "piano",
+            "rhythm",
+            "tenor",
+            "orchestra",
+        ],
+    ];
+    let shared = ["today", "people", "report", "season", "local", "town"];
+    let mut records = Vec::new();
+    for (t, words) in topics.iter().enumerate() {
+        for doc in 0..8 {
+            let mut text = Vec::new();
+            for w in 0..30 {
+                text.push(words[(doc * 3 + w * 5 + w / 3) % words.len()]);
+                if w % 4 == 0 {
+                    text.push(shared[(doc + w) % shared.len()]);
+                }
+            }
+            let id = format!("t{t}d{doc}");
+            let text = text.join(" ") + ".";
+            records.push(serde_json::json!({ "id": id, "text": text, "label": t }).to_string());
+        }
+    }
+    let input = d.path().join("groups.jsonl");
+    std::fs::write(&input, records.join("\n") + "\n").unwrap();
+    let dir = run_ok(
+        d.path(),
+        "ward",
+        &[
+            input.to_str().unwrap(),
+            "--label-field",
+            "label",
+            "--unit",
+            "document",
+            "--clean",
+            "none",
+            "--no-guide",
+            "--k",
+            "3",
+            "--method",
+            "hierarchical",
+            "--linkage",
+            "ward",
+        ],
+    );
+    let r = run_json(&dir);
+    assert_eq!(r["config"]["cluster"]["linkage"], "ward");
+    let mut theme_of_label: BTreeMap<String, usize> = BTreeMap::new();
+    for row in read_csv(&dir) {
+        let theme: usize = row["theme_id"].parse().unwrap();
+        let seen = *theme_of_label.entry(row["label"].clone()).or_insert(theme);
+        assert_eq!(seen, theme, "{} left its group's theme", row["article_id"]);
+    }
+    let themes: std::collections::BTreeSet<usize> = theme_of_label.values().copied().collect();
+    assert_eq!(
+        themes.len(),
+        3,
+        "each group its own theme: {theme_of_label:?}"
+    );
+}

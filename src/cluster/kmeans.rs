@@ -44,6 +44,7 @@ pub struct KMeansValidParams {
     seed: u64,
     minibatch_above: usize,
     batch_size: usize,
+    init_size: usize,
 }
 
 /// k-means parameters with a builder (linfa's `ParamGuard` pattern); `check()` validates them.
@@ -62,6 +63,7 @@ impl KMeansParams {
             seed,
             minibatch_above: 250_000,
             batch_size: 4096,
+            init_size: 0,
         })
     }
     /// Number of clusters.
@@ -104,6 +106,13 @@ impl KMeansParams {
         self.0.batch_size = n;
         self
     }
+    /// k-means++ picks the first centroids from a seeded sample of this many rows (0 = from all
+    /// rows), as scikit-learn's `MiniBatchKMeans(init_size)`: its cost grows with rows × k, which
+    /// dominates when k is in the hundreds (micro-clusters).
+    pub fn init_size(mut self, n: usize) -> Self {
+        self.0.init_size = n;
+        self
+    }
 }
 
 impl ParamGuard for KMeansParams {
@@ -126,6 +135,15 @@ impl ParamGuard for KMeansParams {
         }
         if p.batch_size == 0 {
             return Err(Error::param("batch_size", "must be at least 1"));
+        }
+        if p.init_size != 0 && p.init_size < p.n_clusters {
+            return Err(Error::param(
+                "init_size",
+                format!(
+                    "must be 0 (all rows) or at least n_clusters ({}), got {}",
+                    p.n_clusters, p.init_size
+                ),
+            ));
         }
         if let KMeansInit::Guided(g) = &p.init {
             if g.nrows() > p.n_clusters {
@@ -190,7 +208,14 @@ impl KMeansValidParams {
             .map(|r| {
                 let mut rng = run_rng(self.seed, r as u64);
                 let t = std::time::Instant::now();
-                let init = init_centroids(x.view(), &xb, self.n_clusters, &self.init, &mut rng);
+                let init = if self.init_size > 0 && self.init_size < n {
+                    let rows = rand::seq::index::sample(&mut rng, n, self.init_size).into_vec();
+                    let sample = x.select(Axis(0), &rows);
+                    let sb = RowBlocks::new(sample.view());
+                    init_centroids(sample.view(), &sb, self.n_clusters, &self.init, &mut rng)
+                } else {
+                    init_centroids(x.view(), &xb, self.n_clusters, &self.init, &mut rng)
+                };
                 let init_s = t.elapsed().as_secs_f64();
                 let t = std::time::Instant::now();
                 let model = if minibatch {
@@ -557,6 +582,7 @@ fn init_centroids(
     if start == k || d == 0 {
         return c;
     }
+
     let mut closest: Vec<f32> = if start == 0 {
         let first = rng.gen_range(0..n);
         c.row_mut(0).assign(&x.row(first));
@@ -772,10 +798,29 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn kmeans_seeded_from_a_sample_recovers_separated_blobs_whatever_the_thread_count() {
+        let (x, y) = blobs(3000, 10, 6, 0.1, 8);
+        let fit = |threads: usize| {
+            crate::testdata::with_threads(threads, || {
+                KMeansParams::new(6, 3)
+                    .init_size(300)
+                    .check()
+                    .unwrap()
+                    .fit_view(x.view())
+                    .unwrap()
+            })
+        };
+        let (a, b) = (fit(1), fit(2));
+        assert_eq!(a, b);
+        assert_eq!(crate::eval::ari(&y, a.labels()), 1.0);
+    }
+
+    #[test]
     fn kmeans_params_reject_bad_values() {
         assert!(KMeansParams::new(0, 1).check().is_err());
         assert!(KMeansParams::new(2, 1).n_runs(0).check().is_err());
         assert!(KMeansParams::new(2, 1).tolerance(-1.0).check().is_err());
+        assert!(KMeansParams::new(8, 1).init_size(7).check().is_err());
         let (x, _) = blobs(3, 2, 1, 0.1, 1);
         assert!(matches!(
             KMeansParams::new(4, 1).check().unwrap().fit_view(x.view()),

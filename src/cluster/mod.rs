@@ -71,7 +71,7 @@ pub enum Method {
     /// k-means (themata's own, see [`kmeans`]).
     #[default]
     Kmeans,
-    /// Agglomerative clustering on cosine distance (see [`hierarchical`]).
+    /// Agglomerative clustering, Ward or on cosine distance (see [`hierarchical`]).
     Hierarchical,
 }
 
@@ -118,7 +118,7 @@ impl Default for ClusterParams {
             max_iter: 300,
             tol: 1e-4,
             method: Method::Kmeans,
-            linkage: Linkage::Average,
+            linkage: Linkage::Ward,
             silhouette_sample: 20_000,
             minibatch_above: 250_000,
             max_k: 5_000,
@@ -331,6 +331,7 @@ pub fn cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdata::with_threads;
     use kmeans::tests::blobs;
 
     fn fixed(k: usize) -> ClusterParams {
@@ -343,34 +344,43 @@ mod tests {
     #[test]
     fn same_seed_same_labels_with_one_and_two_threads() {
         let (x, _) = blobs(5000, 20, 8, 0.9, 11);
-        let run = |t: usize, method: Method| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-                .install(|| {
-                    let p = ClusterParams { method, ..fixed(8) };
-                    cluster(x.view(), &p, None, 42).unwrap()
-                })
+        let run = |t: usize, x: ArrayView2<'_, f32>, method: Method, linkage: Linkage| {
+            with_threads(t, || {
+                // The silhouette is not compared here; a small sample keeps the runs quick.
+                let p = ClusterParams {
+                    method,
+                    linkage,
+                    silhouette_sample: 200,
+                    ..fixed(8)
+                };
+                cluster(x, &p, None, 42).unwrap()
+            })
         };
-        for method in [Method::Kmeans, Method::Hierarchical] {
-            let (a, b) = (run(1, method), run(2, method));
-            assert_eq!(a.labels, b.labels, "{method:?}");
+        // 2,100 rows go through micro-clusters, 1,500 are linked directly. The parallel parts
+        // (k-means, the distance matrices: Euclidean for Ward, cosine for the rest) are what could
+        // depend on the thread count; the linkage passes themselves are sequential.
+        let cases = std::iter::once((5000, Method::Kmeans, Linkage::default())).chain(
+            [hierarchical::ROWS_DIRECT + 100, 1500]
+                .into_iter()
+                .flat_map(|n| {
+                    [Linkage::Ward, Linkage::Average].map(|l| (n, Method::Hierarchical, l))
+                }),
+        );
+        for (n, method, linkage) in cases {
+            let x = x.slice(ndarray::s![..n, ..]);
+            let (a, b) = (run(1, x, method, linkage), run(2, x, method, linkage));
+            assert_eq!(a.labels, b.labels, "{n} rows, {method:?}, {linkage:?}");
             assert_eq!(a.centroids, b.centroids);
             assert_eq!(a.inertia, b.inertia);
         }
         let auto = |t: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-                .install(|| {
-                    let p = ClusterParams {
-                        k_max: 6,
-                        ..ClusterParams::default()
-                    };
-                    cluster(x.view(), &p, None, 3).unwrap()
-                })
+            with_threads(t, || {
+                let p = ClusterParams {
+                    k_max: 6,
+                    ..ClusterParams::default()
+                };
+                cluster(x.view(), &p, None, 3).unwrap()
+            })
         };
         assert_eq!(auto(1), auto(2));
     }

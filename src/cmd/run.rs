@@ -8,7 +8,7 @@ use clap::Args;
 use super::vectorize::VectorizeArgs;
 use super::{Bars, InputArgs, with_runtime};
 use crate::chart::{self, ChartFormat};
-use crate::cluster::{KChoice, Method};
+use crate::cluster::{KChoice, Linkage, Method};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pipeline::{Progress, Source, analyse_with_model};
@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// Which clustering labels the themes: `kmeans` or `hierarchical` [config: cluster.method].
     #[arg(long, value_name = "METHOD", value_parser = parse_method)]
     pub method: Option<Method>,
+    /// Linkage of the hierarchical method: `ward`, `average`, `complete` or `single`
+    /// [config: cluster.linkage].
+    #[arg(long, value_name = "LINKAGE", value_parser = parse_linkage)]
+    pub linkage: Option<Linkage>,
     /// LSA dimensions, capped by the data [config: reduce.dims].
     #[arg(long, value_name = "N")]
     pub dims: Option<usize>,
@@ -73,6 +77,9 @@ impl RunArgs {
         }
         if let Some(m) = self.method {
             c.cluster.method = m;
+        }
+        if let Some(l) = self.linkage {
+            c.cluster.linkage = l;
         }
         if let Some(d) = self.dims {
             c.reduce.dims = d;
@@ -115,6 +122,11 @@ fn parse_k(s: &str) -> std::result::Result<KChoice, String> {
 fn parse_method(s: &str) -> std::result::Result<Method, String> {
     serde_json::from_value(serde_json::Value::from(s))
         .map_err(|_| format!("`{s}`: expected kmeans or hierarchical"))
+}
+
+fn parse_linkage(s: &str) -> std::result::Result<Linkage, String> {
+    serde_json::from_value(serde_json::Value::from(s))
+        .map_err(|_| format!("`{s}`: expected ward, average, complete or single"))
 }
 
 /// Parses `--charts`: a comma-separated list of `png`, `svg`, or `none`.
