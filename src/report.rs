@@ -471,26 +471,10 @@ mod tests {
             })
             .collect();
         RunReport {
-            themata_version: String::new(),
-            name: String::new(),
-            inputs: Vec::new(),
-            config: serde_json::Value::Null,
-            corpus: CorpusStats::default(),
             articles,
             themes,
             units,
-            similarity: Vec::new(),
-            hierarchy: Vec::new(),
-            k_selection: KSelectionInfo::default(),
-            projection: String::new(),
-            scores: Scores::default(),
-            coherence: None,
-            timings: Vec::new(),
-            warnings: Vec::new(),
-            named_themes: Vec::new(),
-            themes_over_time: None,
-            cleaning: Vec::new(),
-            assignment: None,
+            ..Default::default()
         }
     }
 

@@ -1,9 +1,7 @@
 //! Unit tests of the comparison on small constructed runs.
 
 use super::*;
-use crate::report::{
-    ArticleInfo, CorpusStats, KSelectionInfo, RunReport, Scores, TermWeight, ThemeInfo, UnitRecord,
-};
+use crate::report::{ArticleInfo, RunReport, TermWeight, ThemeInfo, UnitRecord};
 
 /// A run whose units are given as (article, start, theme): each unit spans 10 bytes from
 /// `start`; articles are `d0`, `d1`… (their ids prefixed by `prefix`); themes carry `terms`.
@@ -72,24 +70,10 @@ fn run(prefix: &str, terms: &[&[&str]], units: &[(usize, usize, usize)]) -> RunR
     RunReport {
         themata_version: env!("CARGO_PKG_VERSION").into(),
         name: prefix.into(),
-        inputs: Vec::new(),
-        config: serde_json::Value::Null,
-        corpus: CorpusStats::default(),
         articles,
         themes,
         units,
-        similarity: Vec::new(),
-        hierarchy: Vec::new(),
-        k_selection: KSelectionInfo::default(),
-        projection: String::new(),
-        scores: Scores::default(),
-        coherence: None,
-        timings: Vec::new(),
-        warnings: Vec::new(),
-        named_themes: Vec::new(),
-        cleaning: Vec::new(),
-        assignment: None,
-        themes_over_time: None,
+        ..Default::default()
     }
 }
 

@@ -5,8 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One complete run: configuration, corpus statistics, themes, units and scores.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// One complete run: configuration, corpus statistics, themes, units and scores. `Default` is
+/// an empty report (for tests and tools that fill in a few fields).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct RunReport {
     /// themata's version that wrote this report.
     pub themata_version: String,

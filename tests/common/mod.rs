@@ -258,12 +258,6 @@ pub fn synthetic(k: usize, articles: usize, units: usize) -> RunReport {
             inertia: 1000.0,
             external: None,
         },
-        coherence: None,
-        timings: vec![],
-        warnings: vec![],
-        named_themes: vec![],
-        themes_over_time: None,
-        cleaning: vec![],
-        assignment: None,
+        ..Default::default()
     }
 }
